@@ -1,0 +1,70 @@
+# Every third-party dependency of vna, found once. Debian 12 packages are the reference
+# (tools/setup.sh installs them); a user's own Kokkos 4 (OpenMP or CUDA) is accepted too.
+
+find_package(MPI REQUIRED COMPONENTS C CXX)
+
+set(HDF5_PREFER_PARALLEL ON)
+find_package(HDF5 REQUIRED COMPONENTS C)
+if(NOT HDF5_IS_PARALLEL)
+  message(FATAL_ERROR
+    "vna needs a parallel (MPI) build of HDF5, but FindHDF5 found a serial one "
+    "(${HDF5_C_INCLUDE_DIRS}). On Debian: apt-get install libhdf5-openmpi-dev, "
+    "or point HDF5_ROOT at a parallel HDF5.")
+endif()
+
+find_package(yaml-cpp REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(Eigen3 REQUIRED NO_MODULE)
+find_package(fmt REQUIRED)
+find_package(nlohmann_json REQUIRED)
+
+# Counter-based random streams (Philox4x32-10); header-only, usable from CUDA device code.
+find_path(RANDOM123_INCLUDE_DIR Random123/philox.h REQUIRED
+          DOC "Random123 headers (Debian: librandom123-dev)")
+add_library(vna::random123 INTERFACE IMPORTED)
+set_target_properties(vna::random123 PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${RANDOM123_INCLUDE_DIR}")
+
+find_package(Kokkos REQUIRED)
+# Debian's Kokkos 3.4 target points at an include directory that does not exist (build-notes pitfall 2).
+get_target_property(_vna_kokkos_inc Kokkos::kokkos INTERFACE_INCLUDE_DIRECTORIES)
+set(_vna_kokkos_inc_ok TRUE)
+foreach(_d IN LISTS _vna_kokkos_inc)
+  if(NOT _d MATCHES "^\\$<" AND NOT EXISTS "${_d}")
+    set(_vna_kokkos_inc_ok FALSE)
+  endif()
+endforeach()
+if(NOT _vna_kokkos_inc_ok)
+  find_path(VNA_KOKKOS_INCLUDE_DIR Kokkos_Core.hpp PATH_SUFFIXES trilinos REQUIRED)
+  set_target_properties(Kokkos::kokkos PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${VNA_KOKKOS_INCLUDE_DIR}")
+endif()
+message(STATUS "vna: Kokkos ${Kokkos_VERSION}, devices: ${Kokkos_DEVICES}")
+
+# Optional native CUDA backend (cuBLAS + cuRAND). Without nvcc the CPU build is complete.
+set(VNA_HAVE_CUDA OFF)
+if(NOT VNA_ENABLE_CUDA STREQUAL "OFF")
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      set(CMAKE_CUDA_ARCHITECTURES 90)  # Hopper (H100/H200)
+    endif()
+    enable_language(CUDA)
+    find_package(CUDAToolkit REQUIRED)
+    set(VNA_HAVE_CUDA ON)
+  elseif(VNA_ENABLE_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "VNA_ENABLE_CUDA=ON but no CUDA compiler was found (set CMAKE_CUDA_COMPILER or put nvcc on PATH)")
+  endif()
+endif()
+message(STATUS "vna: native CUDA backend: ${VNA_HAVE_CUDA}")
+
+# Common compile options for vna's own targets.
+add_library(vna_options INTERFACE)
+target_compile_options(vna_options INTERFACE
+  $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wno-unused-parameter>)
+if(VNA_NATIVE_ARCH)
+  include(CheckCXXCompilerFlag)
+  check_cxx_compiler_flag(-march=native VNA_HAS_MARCH_NATIVE)
+  if(VNA_HAS_MARCH_NATIVE)
+    target_compile_options(vna_options INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-march=native>)
+  endif()
+endif()
