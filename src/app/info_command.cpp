@@ -1,0 +1,35 @@
+// `vna info`: what this build can run on: backends, devices, ranks, library versions, git commit.
+#include <Kokkos_Core.hpp>
+#include <sstream>
+
+#include "app/command.hpp"
+#include "core/provenance.hpp"
+
+namespace vna {
+
+nlohmann::json runInfo(const Comm& comm, const Log& log) {
+  const LibraryVersions v = libraryVersions();
+  nlohmann::json j;
+  j["vna_version"] = v.vna;
+  j["git_commit"] = build_info::gitCommit();
+  j["git_dirty"] = build_info::gitDirty();
+  j["mpi_ranks"] = comm.size();
+  j["hostname"] = hostName();
+  j["backends"] = nlohmann::json::array({"kokkos"});
+  j["kokkos"] = {{"version", v.kokkos}, {"default_execution_space", v.kokkos_devices}};
+  j["cuda"] = {{"built", v.cuda != "not built"}, {"toolkit", v.cuda}, {"devices", nlohmann::json::array()}};
+  j["libraries"] = {{"mpi", v.mpi}, {"hdf5", v.hdf5}, {"yaml_cpp", v.yaml_cpp}, {"eigen", v.eigen},
+                    {"fmt", v.fmt}, {"compiler", v.compiler}, {"build_type", v.build_type}};
+  log.info("vna {} (git {}{})", v.vna, build_info::gitCommit(), build_info::gitDirty() ? ", modified" : "");
+  log.info("  host             {}", hostName());
+  log.info("  MPI ranks        {}  ({})", comm.size(), v.mpi);
+  log.info("  backends         kokkos [{}]{}", v.kokkos_devices,
+           v.cuda != "not built" ? fmt::format(", cuda [toolkit {}]", v.cuda) : std::string(", cuda not built"));
+  log.info("  Kokkos           {}", v.kokkos);
+  log.info("  HDF5             {}", v.hdf5);
+  log.info("  yaml-cpp {}, Eigen {}, fmt {}", v.yaml_cpp, v.eigen, v.fmt);
+  log.info("  compiler         {} ({})", v.compiler, v.build_type);
+  return j;
+}
+
+}  // namespace vna

@@ -1,0 +1,195 @@
+#include "config/schema.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace vna {
+
+namespace {
+
+const std::vector<std::string> kAllModels = {"newman_moore",           "ising_chain",     "edwards_anderson",
+                                              "sherrington_kirkpatrick", "wishart_planted", "coupling_file"};
+
+KeySpec key(std::string path, ValueKind kind, std::string def, std::string doc) {
+  KeySpec k;
+  k.path = std::move(path);
+  k.kind = kind;
+  k.default_yaml = std::move(def);
+  k.doc = std::move(doc);
+  return k;
+}
+KeySpec& range(KeySpec& k, std::optional<double> lo, std::optional<double> hi, bool lo_exclusive = false) {
+  k.min = lo;
+  k.max = hi;
+  k.min_exclusive = lo_exclusive;
+  return k;
+}
+KeySpec& when(KeySpec& k, std::string what, std::vector<std::string> values) {
+  k.when_key = std::move(what);
+  k.when_values = std::move(values);
+  return k;
+}
+
+std::vector<KeySpec> buildKeys() {
+  std::vector<KeySpec> keys;
+  auto add = [&](KeySpec k) -> KeySpec& {
+    keys.push_back(std::move(k));
+    return keys.back();
+  };
+  using V = ValueKind;
+
+  // ---- model
+  {
+    auto& k = add(key("model.type", V::kEnum, "newman_moore", "Which spin model."));
+    k.choices = kAllModels;
+  }
+  when(range(add(key("model.L", V::kInt, "4", "Linear size: L×L triangular lattice, periodic.")), 2, 64),
+       "model.type", {"newman_moore"});
+  when(add(key("model.J", V::kReal, "1.0",
+               "Coupling. Newman-Moore: H = (J/2) Σ_triangles σσσ; Ising chain: H = −J Σ σ_i σ_{i+1}.")),
+       "model.type", {"newman_moore", "ising_chain"});
+  {
+    auto& k = add(key("model.N", V::kInt, "", "Number of spins."));
+    k.required = true;
+    range(k, 2, 100000);
+    when(k, "model.type", {"ising_chain", "sherrington_kirkpatrick", "wishart_planted"});
+  }
+  for (const char* name : {"model.Lx", "model.Ly"}) {
+    auto& k = add(key(name, V::kInt, "", "Lattice size of the 2D Edwards-Anderson model (site = x + Lx·y)."));
+    k.required = true;
+    range(k, 2, 4096);
+    when(k, "model.type", {"edwards_anderson"});
+  }
+  when(add(key("model.periodic", V::kBool, "false", "Periodic (true) or open (false) boundaries.")), "model.type",
+       {"edwards_anderson", "ising_chain"});
+  {
+    auto& k = add(key("model.couplings", V::kEnum, "uniform",
+                      "Edwards-Anderson coupling distribution: pm_j (±1), gaussian (N(0,1)) or uniform "
+                      "(U[−1,1), the published 10×10 instances)."));
+    k.choices = {"pm_j", "gaussian", "uniform"};
+    when(k, "model.type", {"edwards_anderson"});
+  }
+  when(range(add(key("model.alpha", V::kReal, "0.5",
+                     "Wishart planted ensemble: ratio M/N of planted patterns (Hamze et al. 2020).")),
+             0.0, 100.0, true),
+       "model.type", {"wishart_planted"});
+  when(range(add(key("model.seed", V::kInt, "1",
+                     "Disorder seed. Realization r of the family uses seed + r (EA: std::mt19937(seed + r), "
+                     "which reproduces the published instances).")),
+             0, 4294967295.0),
+       "model.type", {"edwards_anderson", "sherrington_kirkpatrick", "wishart_planted"});
+  {
+    auto& k = add(key("model.path", V::kStringOrList, "",
+                      "Coupling file, or a list of files (one realization each). Relative paths are relative to "
+                      "the config file."));
+    k.required = true;
+    when(k, "model.type", {"coupling_file"});
+  }
+  when(range(add(key("model.index_base", V::kInt, "",
+                     "0 or 1: index base of the coupling file (else from its '# index_base:' header).")),
+             0, 1),
+       "model.type", {"coupling_file"});
+  {
+    auto& k = add(key("model.format", V::kEnum, "auto",
+                      "Coupling file format: list ('i j J' lines), matrix (full N×N matrix) or auto."));
+    k.choices = {"auto", "list", "matrix"};
+    when(k, "model.type", {"coupling_file"});
+  }
+  add(key("model.field", V::kReal, "0.0", "Uniform longitudinal field h: H += −h Σ σ_i."));
+
+  // ---- exact
+  range(add(key("exact.temperatures", V::kRealList, "[0.5, 1.0, 2.0]",
+                "Temperatures for the exact free energy, energy and entropy per spin (T = 0 gives the limit).")),
+        0.0, std::nullopt);
+  range(add(key("exact.gammas", V::kRealList, "[]",
+                "Transverse fields Γ for the Lanczos ground energy of H − Γ Σ σ^x (N ≤ 25).")),
+        0.0, std::nullopt);
+  {
+    auto& k = add(key("exact.enumerate", V::kEnum, "auto",
+                      "Exhaustive enumeration of all 2^N states: auto (when N ≤ exact.max_enumeration_spins), "
+                      "always or never."));
+    k.choices = {"auto", "always", "never"};
+  }
+  range(add(key("exact.max_enumeration_spins", V::kInt, "24", "Largest N that 'auto' enumerates (at most 30).")),
+        1, 30);
+  range(add(key("exact.max_ground_states", V::kInt, "4096", "At most this many ground states are stored.")), 1,
+        1 << 24);
+
+  // ---- output
+  add(key("output.path", V::kString, "\"\"",
+          "Result file (HDF5). Empty: <config name>.<command>.h5 in the current directory. --output overrides."));
+  return keys;
+}
+
+}  // namespace
+
+const std::vector<SectionSpec>& configSections() {
+  static const std::vector<SectionSpec> sections = {
+      {"model", "The spin model (Hamiltonian and lattice)."},
+      {"exact", "Exact results: `vna exact`."},
+      {"output", "Where results go."},
+  };
+  return sections;
+}
+
+const std::vector<KeySpec>& configKeys() {
+  static const std::vector<KeySpec> keys = buildKeys();
+  return keys;
+}
+
+const KeySpec* findKey(const std::string& path) {
+  for (const auto& k : configKeys())
+    if (k.path == path) return &k;
+  return nullptr;
+}
+
+std::string kindName(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::kInt: return "integer";
+    case ValueKind::kReal: return "number";
+    case ValueKind::kBool: return "boolean";
+    case ValueKind::kString: return "string";
+    case ValueKind::kEnum: return "choice";
+    case ValueKind::kIntList: return "list of integers";
+    case ValueKind::kRealList: return "list of numbers";
+    case ValueKind::kStringList: return "list of strings";
+    case ValueKind::kStringOrList: return "string or list of strings";
+  }
+  return "?";
+}
+
+std::string inputReferenceMarkdown() {
+  std::string md =
+      "# Input reference\n\n"
+      "Every vna command reads one YAML file. Unknown keys, wrong types and out-of-range values are errors that\n"
+      "name the key and the line. Any key can be overridden on the command line with `--set section.key=value`\n"
+      "(the value is parsed as YAML, e.g. `--set exact.temperatures=[0.5,1]`). The resolved config, with every\n"
+      "default filled in, is stored in each output file (root attribute `config` of the HDF5 file).\n\n"
+      "This page is generated from the schema in src/config/schema.cpp (`vna schema`); a test keeps them equal.\n";
+  for (const auto& section : configSections()) {
+    md += fmt::format("\n## `{}`\n\n{}\n\n| key | type | default | allowed | description |\n|---|---|---|---|---|\n",
+                      section.name, section.doc);
+    for (const auto& k : configKeys()) {
+      if (k.path.rfind(section.name + ".", 0) != 0) continue;
+      std::string allowed;
+      if (!k.choices.empty()) {
+        for (const auto& c : k.choices) allowed += (allowed.empty() ? "" : ", ") + fmt::format("`{}`", c);
+      } else if (k.min || k.max) {
+        const std::string lo = k.min ? fmt::format("{}{}", k.min_exclusive ? "> " : "≥ ", *k.min) : "";
+        const std::string hi = k.max ? fmt::format("≤ {}", *k.max) : "";
+        allowed = lo + (!lo.empty() && !hi.empty() ? ", " : "") + hi;
+      }
+      if (!k.when_key.empty()) {
+        std::string vals;
+        for (const auto& v : k.when_values) vals += (vals.empty() ? "" : ", ") + v;
+        allowed += (allowed.empty() ? "" : "; ") + fmt::format("only when {} is {}", k.when_key, vals);
+      }
+      const std::string def = k.required ? "required" : (k.default_yaml.empty() ? "—" : "`" + k.default_yaml + "`");
+      md += fmt::format("| `{}` | {} | {} | {} | {} |\n", k.path, kindName(k.kind), def, allowed, k.doc);
+    }
+  }
+  return md;
+}
+
+}  // namespace vna
