@@ -66,6 +66,16 @@ int run(int argc, char** argv, const vna::Comm& comm) {
   info->add_flag("--json", opt.json, "print as JSON");
   app.add_subcommand("schema", "print the input reference (every config key) as Markdown");
 
+  // A clearer message than CLI11's for the most common slip.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+      known = known || sub->get_name() == argv[1];
+    }
+    if (!known) throw vna::InputError(fmt::format("unknown command '{}' (commands: {})", argv[1], names));
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

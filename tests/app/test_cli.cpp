@@ -1,0 +1,152 @@
+// End-to-end tests of the vna executable: bad inputs give one clear message, exit code 2 on every
+// rank and no output file; good runs write a self-describing HDF5 file.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "io/h5.hpp"
+#include "support/run_vna.hpp"
+#include "support/test_paths.hpp"
+
+namespace vna {
+namespace {
+
+namespace fs = std::filesystem;
+using test::runVna;
+using test::shellQuote;
+
+fs::path workDir(const std::string& name) {
+  const fs::path d = test::tmpDir() / "cli" / name;
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+struct BadInput {
+  std::string name;
+  std::string yaml;         // config text ("" = no config file written)
+  std::string extra_args;   // after the config path
+  std::vector<std::string> fragments;  // expected in the message
+};
+
+class BadInputTest : public ::testing::TestWithParam<std::tuple<BadInput, int>> {};
+
+TEST_P(BadInputTest, ClearMessageNonZeroExitNoOutput) {
+  const auto& [bad, ranks] = GetParam();
+  const fs::path dir = workDir(bad.name + "_np" + std::to_string(ranks));
+  test::writeFile(dir / "bad_couplings.txt", "# index_base: 1\n1 2 0.5\n2 3 oops\n");
+  const fs::path cfg = dir / "in.yaml";
+  if (!bad.yaml.empty()) test::writeFile(cfg, bad.yaml);
+  // A case may name its own output (--output in extra_args); otherwise result.h5 in its folder.
+  const fs::path out = dir / "result.h5";
+  const bool own_output = bad.extra_args.find("--output") != std::string::npos;
+  const auto r = runVna(fmt::format("exact {} {} {}", shellQuote(cfg.string()),
+                                    own_output ? "" : "--output " + shellQuote(out.string()), bad.extra_args),
+                        ranks);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  for (const auto& f : bad.fragments) EXPECT_NE(r.out.find(f), std::string::npos) << "missing '" << f << "' in:\n" << r.out;
+  // Printed once, whatever the number of ranks.
+  EXPECT_LE(test::countOccurrences(r.out, bad.fragments.front()), 1) << r.out;
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(out.string() + ".partial"));
+}
+
+const BadInput kBadInputs[] = {
+    {"unknown_key", "model:\n  type: newman_moore\n  Lz: 3\n", "", {"model.Lz: unknown key", "line 3"}},
+    {"key_of_other_model", "model:\n  L: 3\n  N: 9\n", "", {"model.N", "not used when model.type is newman_moore", "line 3"}},
+    {"wrong_type", "model:\n  L: six\n", "", {"model.L", "expected an integer, got 'six'", "line 2"}},
+    {"out_of_range", "model:\n  L: 1\n", "", {"model.L", "out of range", "line 2"}},
+    {"negative_temperature", "exact:\n  temperatures: [1.0, -0.5]\n", "", {"exact.temperatures", "out of range"}},
+    {"yaml_syntax", "model: {L: 3\n", "", {"YAML syntax error", "line"}},
+    {"unknown_model", "model: {type: potts}\n", "", {"model.type", "'potts' is not one of"}},
+    {"missing_required", "model: {type: sherrington_kirkpatrick}\n", "", {"model.N: missing required key"}},
+    {"set_unknown_key", "model: {L: 3}\n", "--set model.Q=2", {"--set model.Q: unknown key"}},
+    {"set_bad_value", "model: {L: 3}\n", "--set model.L=[1", {"--set model.L", "cannot parse"}},
+    {"missing_coupling_file", "model: {type: coupling_file, path: nowhere.txt}\n", "", {"nowhere.txt"}},
+    {"malformed_coupling_file", "model: {type: coupling_file, path: bad_couplings.txt}\n", "", {"bad_couplings.txt", ":3"}},
+    {"lanczos_too_large", "model: {L: 6}\nexact: {gammas: [1.0]}\n", "", {"exact.gammas", "N = 36"}},
+    {"enumeration_too_large", "model: {L: 6}\nexact: {enumerate: always}\n", "", {"exact.enumerate", "N = 36"}},
+    {"missing_config", "", "", {"File does not exist"}},
+    {"output_folder_missing", "model: {L: 2}\n", "--output /nonexistent/dir/x.h5", {"does not exist"}},
+};
+
+INSTANTIATE_TEST_SUITE_P(Cli, BadInputTest, ::testing::Combine(::testing::ValuesIn(kBadInputs), ::testing::Values(0, 2)),
+                         [](const auto& info) {
+                           return std::get<0>(info.param).name + "_np" + std::to_string(std::get<1>(info.param));
+                         });
+
+TEST(Cli, UnknownCommandIsAnError) {
+  const auto r = runVna("frobnicate x.yaml");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("frobnicate"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ExactWritesASelfDescribingFile) {
+  const fs::path dir = workDir("exact_ok");
+  const fs::path cfg = test::writeFile(dir / "nm.yaml", "model: {type: newman_moore, L: 3}\nexact: {temperatures: [0.5, 1.0], gammas: [0.5]}\n");
+  const fs::path out = dir / "nm.h5";
+  const auto r = runVna(fmt::format("exact {} --output {} --json", shellQuote(cfg.string()), shellQuote(out.string())), 2,
+                        /*merge_stderr=*/false);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  // Origin: closed form, E0 = -N/2 for Newman-Moore; degeneracy 4 for L = 3 (GF(2) rank, doc/physics.md).
+  EXPECT_EQ(j.at("N"), 9);
+  EXPECT_DOUBLE_EQ(j.at("ground_energy").template get<double>(), -4.5);
+  EXPECT_EQ(j.at("degeneracy"), 4);
+  ASSERT_EQ(j.at("temperatures").size(), 2u);
+  EXPECT_TRUE(j.at("temperatures")[0].contains("free_energy_per_spin"));
+  EXPECT_TRUE(j.at("temperatures")[0].contains("energy_per_spin"));
+  EXPECT_TRUE(j.at("temperatures")[0].contains("entropy_per_spin"));
+  ASSERT_EQ(j.at("gammas").size(), 1u);
+  EXPECT_TRUE(j.at("gammas")[0].contains("e0_per_spin"));
+
+  ASSERT_TRUE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(out.string() + ".partial"));
+  h5::Handle f = h5::openFile(out.string(), MPI_COMM_SELF, false);
+  for (const char* attr : {"git_commit", "vna_version", "command_line", "config", "backend", "start_time", "end_time",
+                           "hdf5_version", "mpi_library", "kokkos_version", "hostname"})
+    EXPECT_TRUE(h5::hasAttribute(f, attr)) << attr;
+  EXPECT_EQ(h5::readIntAttribute(f, "mpi_ranks"), 2);
+  EXPECT_NE(h5::readStringAttribute(f, "config").find("L: 3"), std::string::npos);
+  EXPECT_TRUE(h5::exists(f, "exact"));
+
+  // A second run refuses to overwrite, and leaves the result intact; --force overwrites.
+  const auto again = runVna(fmt::format("exact {} --output {}", shellQuote(cfg.string()), shellQuote(out.string())));
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.out.find("already exists"), std::string::npos) << again.out;
+  EXPECT_TRUE(fs::exists(out));
+  const auto forced = runVna(fmt::format("exact {} --output {} --force", shellQuote(cfg.string()), shellQuote(out.string())));
+  EXPECT_EQ(forced.exit_code, 0) << forced.out;
+}
+
+TEST(Cli, ResultsDoNotDependOnTheRankCount) {
+  const fs::path dir = workDir("ranks");
+  const fs::path cfg = test::writeFile(dir / "sk.yaml",
+                                       "model: {type: sherrington_kirkpatrick, N: 14, seed: 3}\nexact: {temperatures: [0.3, 1.0]}\n");
+  const auto one = runVna(fmt::format("exact {} --output {} --json", shellQuote(cfg.string()), shellQuote((dir / "a.h5").string())), 1, false);
+  const auto two = runVna(fmt::format("exact {} --output {} --json", shellQuote(cfg.string()), shellQuote((dir / "b.h5").string())), 2, false);
+  ASSERT_EQ(one.exit_code, 0);
+  ASSERT_EQ(two.exit_code, 0);
+  const auto a = nlohmann::json::parse(one.out);
+  const auto b = nlohmann::json::parse(two.out);
+  EXPECT_EQ(a.at("ground_energy"), b.at("ground_energy"));
+  EXPECT_EQ(a.at("degeneracy"), b.at("degeneracy"));
+  for (std::size_t k = 0; k < a.at("temperatures").size(); ++k)
+    // Origin: the partial sums over ranks are combined in a different order: 1e-12 relative.
+    EXPECT_NEAR(a["temperatures"][k]["free_energy_per_spin"].get<double>(),
+                b["temperatures"][k]["free_energy_per_spin"].get<double>(), 1e-12);
+}
+
+TEST(Cli, InfoReportsBackendsAndVersions) {
+  const auto r = runVna("info --json", 0, false);
+  ASSERT_EQ(r.exit_code, 0);
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j.contains("git_commit"));
+  EXPECT_TRUE(j.contains("backends"));
+  EXPECT_EQ(j.at("mpi_ranks"), 1);
+}
+
+}  // namespace
+}  // namespace vna

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# vna's one setup script (both README commands use it):
+#   tools/setup.sh run    install Debian packages, build, run the default job and draw its plots
+#   tools/setup.sh test   install Debian packages, build, run the whole test suite
+#   tools/setup.sh deps | build
+# Installing packages is idempotent: only missing ones are installed. Build folder: $VNA_BUILD_DIR
+# (default build/). CUDA is used when nvcc is found (VNA_ENABLE_CUDA=AUTO); set VNA_ENABLE_CUDA=OFF to skip.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${VNA_BUILD_DIR:-$here/build}
+jobs=${VNA_JOBS:-$(nproc 2>/dev/null || echo 2)}
+python=/usr/bin/python3  # Debian's Python, which has numpy, h5py and matplotlib from apt
+
+packages=(
+  build-essential cmake git pkg-config
+  libopenmpi-dev openmpi-bin libhdf5-openmpi-dev libyaml-cpp-dev libtrilinos-kokkos-dev libcli11-dev
+  libgtest-dev libbenchmark-dev libeigen3-dev libfmt-dev nlohmann-json3-dev librandom123-dev
+  python3-numpy python3-h5py python3-matplotlib
+  slurmctld slurmd slurm-client munge
+)
+
+say() { printf '== %s\n' "$*"; }
+
+install_deps() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then missing+=("$p"); fi
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    say "Debian packages: all ${#packages[@]} present"
+    return
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo=(sudo); else
+      echo "error: these Debian packages are missing and this user cannot install them (not root, no sudo):" >&2
+      echo "  ${missing[*]}" >&2
+      echo "Ask an administrator to run: apt-get install ${missing[*]}" >&2
+      exit 1
+    fi
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "error: apt-get not found: vna's setup expects Debian 12. Install the equivalent of: ${missing[*]}" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  if ! "${sudo[@]}" apt-get update -q || ! "${sudo[@]}" apt-get install -y -q "${missing[@]}"; then
+    echo "error: apt-get could not install: ${missing[*]} (network or package sources?)" >&2
+    exit 1
+  fi
+}
+
+build() {
+  say "building in $build_dir"
+  cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DVNA_ENABLE_CUDA="${VNA_ENABLE_CUDA:-AUTO}" >/dev/null
+  cmake --build "$build_dir" -j "$jobs"
+}
+
+run_default() {
+  local out="$here/out"
+  mkdir -p "$out"
+  say "running the default job: vna exact input/default.yaml"
+  (cd "$out" && "$build_dir/src/vna" exact "$here/input/default.yaml" --output default.h5 --force)
+  say "plotting"
+  "$python" "$here/tools/plot_exact.py" "$out/default.h5" --out "$out/default_exact"
+  say "done: results in $out/default.h5, plots in $out/default_exact.png and .pdf"
+}
+
+run_tests() {
+  say "running the test suite"
+  cd "$build_dir"
+  # MPI tests under a root account need OpenMPI's consent (the tests set it too).
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  ctest --output-on-failure -j "$jobs"
+}
+
+case "${1:-}" in
+  deps) install_deps ;;
+  build) install_deps; build ;;
+  run) install_deps; build; run_default ;;
+  test) install_deps; build; run_tests ;;
+  *) echo "usage: tools/setup.sh run|test|deps|build" >&2; exit 2 ;;
+esac
