@@ -18,6 +18,8 @@ struct CommandContext {
 
 // Each returns the command's main results (printed with --json).
 nlohmann::json runExact(const CommandContext& ctx);
+nlohmann::json runAnnealCommand(const CommandContext& ctx);
+nlohmann::json runAnalyze(const CommandContext& ctx);
 nlohmann::json runInfo(const Comm& comm, const Log& log);
 
 }  // namespace vna

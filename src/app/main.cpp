@@ -52,6 +52,8 @@ int run(int argc, char** argv, const vna::Comm& comm) {
   };
   const Sub subs[] = {
       {"exact", "exact results: ground states, degeneracy, free energy, Lanczos E0(Γ)"},
+      {"anneal", "variational classical/quantum annealing of an autoregressive RNN (VCA, VQA), then analysis"},
+      {"analyze", "fresh samples from annealed networks: ground-state statistics, Hamming distances, PCA"},
   };
   for (const auto& s : subs) {
     CLI::App* sub = app.add_subcommand(s.name, s.help);
@@ -95,6 +97,8 @@ int run(int argc, char** argv, const vna::Comm& comm) {
     const vna::Config config = loadConfig(comm, opt);
     const vna::CommandContext ctx{comm, config, opt, log};
     if (opt.command == "exact") result = vna::runExact(ctx);
+    if (opt.command == "anneal") result = vna::runAnnealCommand(ctx);
+    if (opt.command == "analyze") result = vna::runAnalyze(ctx);
   }
   if (opt.json && comm.isRoot()) std::puts(result.dump(2).c_str());
   return vna::kExitOk;
@@ -109,6 +113,9 @@ int main(int argc, char** argv) {
   try {
     Kokkos::ScopeGuard kokkos(argc, argv);
     code = run(argc, argv, comm);
+  } catch (const vna::Interrupted& e) {
+    if (comm.isRoot()) std::fprintf(stderr, "vna: %s\n", e.what());
+    code = vna::kExitInterrupted;
   } catch (const vna::InputError& e) {
     // Deterministic: every rank has the same message.
     if (comm.isRoot()) std::fprintf(stderr, "vna: error: %s\n", e.what());

@@ -116,6 +116,78 @@ std::vector<KeySpec> buildKeys() {
   range(add(key("exact.max_ground_states", V::kInt, "4096", "At most this many ground states are stored.")), 1,
         1 << 24);
 
+  // ---- ansatz
+  {
+    auto& k = add(key("ansatz.cell", V::kEnum, "vanilla2d",
+                      "Recurrent cell: vanilla2d (2D lattices, snake order) or vanilla1d (chains, fully connected)."));
+    k.choices = {"vanilla1d", "vanilla2d"};
+  }
+  range(add(key("ansatz.hidden", V::kInt, "40", "Hidden size d_h.")), 1, 4096);
+  range(add(key("ansatz.seed", V::kInt, "1", "Seed of the initial weights (replica r uses stream r).")), 0,
+        4294967295.0);
+  {
+    auto& k = add(key("ansatz.precision", V::kEnum, "float", "Arithmetic of the network: float or double."));
+    k.choices = {"float", "double"};
+  }
+
+  // ---- anneal
+  {
+    auto& k = add(key("anneal.mode", V::kEnum, "classical",
+                      "classical (VCA: F = <H> - T S), quantum (VQA: <H> - Γ<Σσx>) or regularized (both)."));
+    k.choices = {"classical", "quantum", "regularized"};
+  }
+  range(add(key("anneal.T0", V::kReal, "10.0", "Initial temperature (classical, regularized).")), 0.0, std::nullopt);
+  range(add(key("anneal.gamma0", V::kReal, "10.0", "Initial transverse field (quantum, regularized).")), 0.0,
+        std::nullopt);
+  range(add(key("anneal.warmup_steps", V::kInt, "1000", "Adam updates at T0 / Γ0 before annealing.")), 0, 1e9);
+  range(add(key("anneal.annealing_steps", V::kInt, "10000",
+                "Annealing steps; step a = 1..A sets T = T0 s(a/A) (s = schedule), reaching 0 at the last.")),
+        0, 1e9);
+  range(add(key("anneal.train_steps", V::kInt, "5", "Adam updates per annealing step.")), 1, 1e6);
+  range(add(key("anneal.samples", V::kInt, "100", "Samples Ns per replica and update.")), 2, 1e7);
+  range(add(key("anneal.learning_rate", V::kReal, "1e-4", "Adam learning rate.")), 0.0, 10.0, true);
+  {
+    auto& k = add(key("anneal.schedule", V::kEnum, "linear",
+                      "Shape s(x) of the fall to 0: linear 1-x, quadratic (1-x)^2, cosine (1+cos(pi x))/2."));
+    k.choices = {"linear", "quadratic", "cosine"};
+  }
+  {
+    auto& k = add(key("anneal.snapshots", V::kStringList, "[initial, after_warmup, final]",
+                      "When to store θ for landscapes: initial, after_warmup, final, or a number: the first "
+                      "annealing step whose T (classical) or Γ (quantum) is at or below it."));
+    (void)k;
+  }
+  range(add(key("anneal.checkpoint_every", V::kInt, "1000",
+                "Write a restart checkpoint every this many updates (0: only on time and signals).")),
+        0, 1e9);
+  range(add(key("anneal.checkpoint_minutes", V::kReal, "10.0",
+                "Also checkpoint when this many minutes passed since the last one (SIGTERM/SIGUSR1 always do).")),
+        0.0, std::nullopt, true);
+  range(add(key("anneal.progress_seconds", V::kReal, "10.0", "Seconds between progress lines.")), 0.0, std::nullopt,
+        true);
+
+  // ---- replicas
+  range(add(key("replicas.count", V::kInt, "1", "Independent annealing replicas R (spread over MPI ranks).")), 1,
+        1e6);
+  range(add(key("replicas.seed", V::kInt, "1", "Seed of the sampling streams (replica r uses stream r).")), 0,
+        4294967295.0);
+
+  // ---- analysis
+  add(key("analysis.source", V::kString, "\"\"",
+          "`vna analyze`: the annealing result to analyze (empty: the `vna anneal` output of this config)."));
+  range(add(key("analysis.samples", V::kInt, "100000",
+                "Fresh samples per replica for the final analysis (split over ranks by `vna analyze`).")),
+        1, 1e10);
+  range(add(key("analysis.stored_samples", V::kInt, "1000",
+                "Samples per replica stored in the file (configurations, PCA coordinates).")),
+        0, 1e7);
+
+  // ---- backend
+  {
+    auto& k = add(key("backend.device", V::kEnum, "auto", "Where the engine runs: auto (GPU when present), cpu or cuda."));
+    k.choices = {"auto", "cpu", "cuda"};
+  }
+
   // ---- output
   add(key("output.path", V::kString, "\"\"",
           "Result file (HDF5). Empty: <config name>.<command>.h5 in the current directory. --output overrides."));
@@ -128,6 +200,11 @@ const std::vector<SectionSpec>& configSections() {
   static const std::vector<SectionSpec> sections = {
       {"model", "The spin model (Hamiltonian and lattice)."},
       {"exact", "Exact results: `vna exact`."},
+      {"ansatz", "The autoregressive network."},
+      {"anneal", "Variational annealing: `vna anneal` (defaults: the seed paper's Table I)."},
+      {"replicas", "Independent annealing replicas."},
+      {"analysis", "Analysis of the annealed networks: `vna analyze` (also run at the end of `vna anneal`)."},
+      {"backend", "Compute backend."},
       {"output", "Where results go."},
   };
   return sections;

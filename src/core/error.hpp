@@ -18,7 +18,13 @@ class InputError : public Error {
   using Error::Error;
 };
 
+// A long job stopped by a signal after saving a checkpoint (continue it with --resume).
+class Interrupted : public Error {
+ public:
+  using Error::Error;
+};
+
 // Exit codes of the vna executable.
-enum ExitCode : int { kExitOk = 0, kExitRuntimeError = 1, kExitInputError = 2 };
+enum ExitCode : int { kExitOk = 0, kExitRuntimeError = 1, kExitInputError = 2, kExitInterrupted = 3 };
 
 }  // namespace vna

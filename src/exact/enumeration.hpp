@@ -28,10 +28,12 @@ struct EnumerationResult {
 // 2^min(N,12) blocks by their top bits (a fixed decomposition, whatever the number of ranks);
 // each rank walks a contiguous range of blocks (blockRange) in Gray-code order with
 // Hamiltonian::flipDelta. Per block it keeps Σ e^{−β(E−E_ref)} and Σ (E−E_ref) e^{−β(E−E_ref)}
-// with E_ref the block's running minimum (rescaled when the minimum drops, so exp never
-// overflows); the block sums are gathered and combined in block order on every rank, so the
-// result is bitwise identical for any number of ranks. Temperatures must be >= 0 (T = 0 gives the
-// limits, see Thermodynamics). Throws InputError for N > kMaxEnumerationSpins or T < 0.
+// with E_ref the block's running minimum (updated per batch of 1024 states, the sums rescaled when
+// it drops, so exp never overflows). The block sums are gathered and combined in block order on
+// every rank, and ground states are tracked by exact energy, so the result is bitwise identical
+// for any number of ranks. Temperatures must be >= 0 (T = 0 gives the limits, see
+// Thermodynamics). Cost: 2^N (flipDelta + one exp per temperature), e.g. N = 25 with 5
+// temperatures about 3 s on one core. Throws InputError for N > kMaxEnumerationSpins or T < 0.
 EnumerationResult enumerateExhaustively(const Hamiltonian& h, const std::vector<double>& temperatures,
                                         const Comm& comm, std::int64_t max_stored_ground_states = 1024);
 

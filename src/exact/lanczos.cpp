@@ -136,10 +136,29 @@ void TransverseFieldLanczos::apply(double gamma, const std::vector<double>& x, s
   const std::size_t dim = diagonal_.size();
   if (x.size() != dim) throw Error(fmt::format("Lanczos apply: vector of length {}, expected {}", x.size(), dim));
   y.resize(dim);
-  for (std::size_t s = 0; s < dim; ++s) y[s] = diagonal_[s] * x[s];
+  // σ^x_i pairs s (bit i clear) with s + 2^i. The flips of the low bits stay inside cache-sized
+  // tiles of 2^kTileBits states and are applied tile by tile (one pass over memory for all of
+  // them); each higher bit is one streaming pass over contiguous half-blocks.
+  constexpr int kTileBits = 13;  // 2 × 64 KiB of x and y per tile
+  const int tile_bits = std::min(n_, kTileBits);
+  const std::size_t tile = std::size_t(1) << tile_bits;
+  for (std::size_t t0 = 0; t0 < dim; t0 += tile) {
+    double* yt = y.data() + t0;
+    const double* xt = x.data() + t0;
+    const double* dt = diagonal_.data() + t0;
+    for (std::size_t s = 0; s < tile; ++s) yt[s] = dt[s] * xt[s];
+    if (gamma == 0.0) continue;
+    for (int i = 0; i < tile_bits; ++i) {
+      const std::size_t half = std::size_t(1) << i;
+      for (std::size_t a = 0; a < tile; a += 2 * half)
+        for (std::size_t s = a; s < a + half; ++s) {
+          yt[s] -= gamma * xt[s + half];
+          yt[s + half] -= gamma * xt[s];
+        }
+    }
+  }
   if (gamma == 0.0) return;
-  // σ^x_i pairs s (bit i clear) with s + 2^i: contiguous half-blocks, so the loops stream.
-  for (int i = 0; i < n_; ++i) {
+  for (int i = tile_bits; i < n_; ++i) {
     const std::size_t half = std::size_t(1) << i;
     for (std::size_t a = 0; a < dim; a += 2 * half)
       for (std::size_t s = a; s < a + half; ++s) {

@@ -249,9 +249,15 @@ void writeBlock(hid_t dset, const std::vector<hsize_t>& offset, const std::vecto
       VNA_H5(H5Dwrite(dset, nativeType<T>(), H5S_ALL, H5S_ALL, xfer, data));
       return;
     }
+    // Take part in the collective write with an empty selection. A one-element memory space with
+    // nothing selected (and a valid buffer) is what every MPI-IO driver handles; a null dataspace let
+    // stray bytes reach the file on HDF5 1.10.
     VNA_H5(H5Sselect_none(file_space));
-    Handle mem(VNA_H5_ID(H5Screate(H5S_NULL)));
-    VNA_H5(H5Dwrite(dset, nativeType<T>(), mem, file_space, xfer, data));
+    const hsize_t one = 1;
+    Handle mem(VNA_H5_ID(H5Screate_simple(1, &one, nullptr)));
+    VNA_H5(H5Sselect_none(mem));
+    T dummy{};
+    VNA_H5(H5Dwrite(dset, nativeType<T>(), mem, file_space, xfer, &dummy));
     return;
   }
   if (static_cast<int>(offset.size()) != rank || static_cast<int>(count.size()) != rank)

@@ -76,7 +76,7 @@ TEST(Config, ResolvedYamlRoundTrips) {
   const Config again = Config::parse(c.resolvedYaml(), "resolved.yaml");
   EXPECT_EQ(again.resolvedYaml(), c.resolvedYaml());
   EXPECT_EQ(again.getInt("model.Ly"), 4);
-  EXPECT_EQ(c.seeds(), (std::vector<std::string>{"model.seed=1"}));
+  EXPECT_EQ(c.seeds(), (std::vector<std::string>{"model.seed=1", "ansatz.seed=1", "replicas.seed=1"}));
 }
 
 TEST(Config, PathsAreRelativeToTheConfigFile) {

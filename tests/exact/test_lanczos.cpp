@@ -151,6 +151,26 @@ TEST(Lanczos, LargeFieldPerturbationTheory) {
   }
 }
 
+// Origin: closed form for independent spins, H = Σ_i (h_i σ^z_i − Γ σ^x_i): each spin has levels
+// ±sqrt(h_i² + Γ²), so E0 = −Σ_i sqrt(h_i² + Γ²) and E1 − E0 = 2 min_i sqrt(h_i² + Γ²).
+// Also N = 1, where the Krylov space is the whole 2-dimensional space.
+TEST(Lanczos, IndependentSpinsClosedForm) {
+  for (int n : {1, 5}) {
+    Hamiltonian h(n);
+    double e0 = 0, gap = 1e300;
+    const double gamma = 0.6;
+    for (int i = 0; i < n; ++i) {
+      const double field = 0.3 + 0.2 * i;
+      h.addField(i, field);
+      e0 -= std::hypot(field, gamma);
+      gap = std::min(gap, 2 * std::hypot(field, gamma));
+    }
+    const LanczosResult r = TransverseFieldLanczos(h).solve(gamma);
+    EXPECT_NEAR(r.ground_energy, e0, 1e-12 * std::max(1.0, std::fabs(e0))) << "N=" << n;
+    EXPECT_NEAR(r.gap, gap, 1e-11) << "N=" << n;
+  }
+}
+
 TEST(Lanczos, RejectsTooManySpins) { EXPECT_THROW(TransverseFieldLanczos(Hamiltonian(26)), InputError); }
 
 }  // namespace vna

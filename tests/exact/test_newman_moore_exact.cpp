@@ -91,6 +91,22 @@ TEST(NewmanMooreExact, DualCodeMatchesTransferMatrix) {
   }
 }
 
+// Origin: closed form Z = (2 cosh(βJ/2))^N for L = 8 (k = 0), against the transfer-matrix
+// density of states (Σ g = 2^64 exactly and g(0) = 1: one ground state).
+TEST(NewmanMooreExact, TransferMatrixMatchesClosedFormForL8) {
+  const auto dos = newmanMooreDensityOfStates(8);
+  long double total = 0;
+  for (long double g : dos) total += g;
+  EXPECT_EQ(total, std::ldexp(1.0L, 64));
+  EXPECT_EQ(dos[0], 1.0L);
+  for (double T : kTemperatures) {
+    const double K = 1.0 / (2 * T), lnz = 64 * std::log(2 * std::cosh(K));
+    const Thermodynamics t = newmanMooreThermodynamicsFromDos(dos, 1.0, T);
+    EXPECT_NEAR(t.log_z, lnz, kThermoTolerance * lnz) << "T=" << T;
+    EXPECT_NEAR(t.energy, -0.5 * std::tanh(K), kThermoTolerance) << "T=" << T;
+  }
+}
+
 // Origin: closed form Z = (2 cosh(βJ/2))^N for L = 2^m (k = 0: the triangles are independent),
 // hence e = −(J/2) tanh(βJ/2) and s = ln(2 cosh K) − K tanh K with K = βJ/2. Tolerance: a few
 // ulps of long double arithmetic rounded to double.

@@ -38,9 +38,11 @@ inline std::string cleanMpiEnvironmentPrefix() {
 }
 
 // `args` is appended verbatim (quote it yourself). ranks = 0 runs without mpiexec.
-inline Run runVna(const std::string& args, int ranks = 0, bool merge_stderr = true) {
-  std::string cmd = cleanMpiEnvironmentPrefix();
+// `env` is a list of NAME=value assignments for the started job.
+inline Run runVna(const std::string& args, int ranks = 0, bool merge_stderr = true, const std::string& env = "") {
+  std::string cmd = cleanMpiEnvironmentPrefix() + env + " ";
   if (ranks > 0) cmd += std::string(VNA_MPIEXEC) + " -n " + std::to_string(ranks) + " ";
+  if (ranks > 0 && !env.empty()) cmd += "-x " + env.substr(0, env.find('=')) + " ";
   cmd += std::string(VNA_EXECUTABLE) + " " + args + (merge_stderr ? " 2>&1" : " 2>/dev/null");
   Run r;
   FILE* p = popen(cmd.c_str(), "r");

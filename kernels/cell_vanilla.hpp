@@ -1,0 +1,146 @@
+#pragma once
+// Vanilla RNN cell with one (1D) or two (2D) inputs, the seed paper's network:
+//   h_k = ELU( Σ_j W_j · [h_{q_j(k)}; onehot(b_{q_j(k)})] + c ),
+// q_0 = previous position (1D) or horizontal predecessor (2D), q_1 = vertical predecessor (2D);
+// a missing predecessor (q = −1) contributes nothing (zero h and zero one-hot).
+//
+// Cell interface used by RnnEngine (a new cell is a new file with the same members):
+//   kMaxInputs                      predecessor positions a position reads (size of the input table row)
+//   inputTable(lattice)             host: N × kMaxInputs predecessor positions (−1 = none)
+//   stateRows(), outputOffset(), bitRow()
+//                                   a position's state tile is [stateRows][W] (samples innermost);
+//                                   rows [outputOffset, +d_h) feed the output layer, rows bitRow and
+//                                   bitRow+1 hold onehot(b) = [1−b, b] (written by the engine)
+//   forwardScratchSize()            Scalars of per-work-item scratch the forward step needs
+//   forward(θ, nb, state, scratch)  fills the non-bit rows of `state` from predecessor tiles nb[j]
+//   auxSize(), auxEntry(θ, idx)     per-parameter-set data precomputed for the backward pass
+//   scratchSize(), gradSize()       per-work-item scratch and gradient-accumulator sizes (Scalars)
+//   backward(θ, aux, state, nb, dstate, dnb, scratch, grad)
+//                                   given dstate = ∂L/∂state (complete from later positions and the
+//                                   output layer; a multi-layer cell may add to its own lower rows),
+//                                   accumulates ∂L/∂nb[j] into dnb[j] and the parameter gradients
+//                                   into grad
+//   numParams(), gradEntry(grad, j) flat gradient entry j of the cell's blocks from the accumulators
+//                                   (the cell's blocks are the first numParams() entries of θ)
+#include <Kokkos_Core.hpp>
+
+#include <vector>
+
+#include "cell_common.hpp"
+#include "model/lattice.hpp"
+#include "param_layout.hpp"
+#include "tile_gemm.hpp"
+
+namespace vna {
+
+template <class Scalar, int W>
+class VanillaCell {
+ public:
+  static constexpr int kMaxInputs = 2;
+
+  VanillaCell() = default;
+  explicit VanillaCell(const ParamLayout& layout)
+      : hidden_(layout.hidden),
+        inputs_(layout.cell == CellKind::kVanilla2d ? 2 : 1),
+        hidden_padded_((layout.hidden + tile::VectorWidth<Scalar>::value - 1) / tile::VectorWidth<Scalar>::value *
+                       tile::VectorWidth<Scalar>::value) {
+    const char* names[2] = {inputs_ == 2 ? "Wh" : "W", "Wv"};
+    for (int j = 0; j < inputs_; ++j) weight_offset_[j] = static_cast<int>(layout.block(names[j]).offset);
+    bias_offset_ = static_cast<int>(layout.block("c").offset);
+    num_params_ = bias_offset_ + hidden_;
+  }
+
+  static std::vector<int> inputTable(const Lattice& lattice, CellKind cell) {
+    return predecessorTable(lattice, cell == CellKind::kVanilla2d, kMaxInputs);
+  }
+
+  KOKKOS_INLINE_FUNCTION int hidden() const { return hidden_; }
+  KOKKOS_INLINE_FUNCTION int stateRows() const { return hidden_ + 2; }
+  KOKKOS_INLINE_FUNCTION int outputOffset() const { return 0; }
+  KOKKOS_INLINE_FUNCTION int bitRow() const { return hidden_; }
+  KOKKOS_INLINE_FUNCTION int numParams() const { return num_params_; }
+
+  int forwardScratchSize() const { return 0; }
+  KOKKOS_INLINE_FUNCTION void forward(const Scalar* theta, const Scalar* const* nb, Scalar* state,
+                                      Scalar* /*scratch*/) const {
+    const int h = hidden_, in = h + 2;
+    // pre = c + Σ_j W_j [h_q; onehot(b_q)] over the present predecessors, in one register pass.
+    tile::GemmTerms<Scalar> terms;
+    terms.K = in;
+    terms.lda = in;
+    terms.ldb = W;
+    terms.bias = theta + bias_offset_;
+    for (int j = 0; j < inputs_; ++j)
+      if (nb[j] != nullptr) terms.add(theta + weight_offset_[j], nb[j]);
+    tile::gemmRows<Scalar, W>(h, terms, state, W);
+    eluInPlace(state, h * W);
+  }
+
+  // aux = W_j^T restricted to the hidden columns: aux[j][m][i] = W_j[i][m], m < d_h.
+  int auxSize() const { return inputs_ * hidden_ * hidden_; }
+  KOKKOS_INLINE_FUNCTION Scalar auxEntry(const Scalar* theta, int idx) const {
+    const int hh = hidden_ * hidden_;
+    const int j = idx / hh, m = (idx % hh) / hidden_, i = idx % hidden_;
+    return theta[weight_offset_[j] + i * (hidden_ + 2) + m];
+  }
+
+  // scratch: ∂pre [d_h][W], ∂pre^T [W][d_h padded] (padding columns stay zero).
+  int scratchSize() const { return hidden_ * W + W * hidden_padded_; }
+  // grad: ∂W_j^T [inputs][d_h + 2][d_h padded], then per-lane ∂c [d_h][W].
+  int gradSize() const { return inputs_ * (hidden_ + 2) * hidden_padded_ + hidden_ * W; }
+
+  KOKKOS_INLINE_FUNCTION void backward(const Scalar* theta, const Scalar* aux, const Scalar* state,
+                                       const Scalar* const* nb, Scalar* dstate, Scalar* const* dnb,
+                                       Scalar* scratch, Scalar* grad) const {
+    const int h = hidden_, in = h + 2, hp = hidden_padded_;
+    Scalar* dpre = scratch;
+    Scalar* dpre_t = scratch + h * W;
+    Scalar* dbias = grad + inputs_ * in * hp;
+    for (int i = 0; i < h; ++i) {
+      VNA_UNROLL
+      for (int w = 0; w < W; ++w) {
+        const Scalar d = dstate[i * W + w] * eluDerivativeFromOutput(state[i * W + w]);
+        dpre[i * W + w] = d;
+        dbias[i * W + w] += d;
+      }
+    }
+    for (int i = 0; i < h; ++i) {
+      VNA_UNROLL
+      for (int w = 0; w < W; ++w) dpre_t[w * hp + i] = dpre[i * W + w];
+    }
+    for (int j = 0; j < inputs_; ++j) {
+      if (nb[j] == nullptr) continue;
+      // ∂h_q += W_j[:, :d_h]^T ∂pre ; ∂W_j^T += [h_q; onehot(b_q)] ∂pre^T (a rank-W update).
+      tile::gemmRows<Scalar, W>(h, h, aux + j * h * h, h, dpre, W, dnb[j], W);
+      tile::gemmWide<Scalar>(in, W, hp, nb[j], W, dpre_t, hp, grad + j * in * hp, hp);
+    }
+  }
+
+  KOKKOS_INLINE_FUNCTION double gradEntry(const Scalar* grad, int idx) const {
+    const int h = hidden_, in = h + 2, hp = hidden_padded_;
+    if (idx >= bias_offset_) {
+      const Scalar* dbias = grad + inputs_ * in * hp + (idx - bias_offset_) * W;
+      double sum = 0.0;
+      for (int w = 0; w < W; ++w) sum += dbias[w];
+      return sum;
+    }
+    for (int j = 0; j < inputs_; ++j) {
+      const int local = idx - weight_offset_[j];
+      if (local >= 0 && local < h * in) {
+        const int i = local / in, m = local % in;
+        return grad[j * in * hp + m * hp + i];
+      }
+    }
+    return 0.0;  // unreachable for idx < numParams()
+  }
+
+ private:
+  int hidden_ = 0;
+  int inputs_ = 1;
+  int hidden_padded_ = 0;
+  int weight_offset_[kMaxInputs] = {0, 0};
+  int bias_offset_ = 0;
+  int num_params_ = 0;
+};
+
+}  // namespace vna

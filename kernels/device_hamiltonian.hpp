@@ -1,0 +1,34 @@
+#pragma once
+// A Hamiltonian's classical part as flat CSR arrays in device memory, and the batched energy kernel.
+#include <Kokkos_Core.hpp>
+
+#include <cstdint>
+
+#include "model/hamiltonian.hpp"
+
+namespace vna {
+
+struct DeviceHamiltonian {
+  using execution_space = Kokkos::DefaultExecutionSpace;
+  using memory_space = execution_space::memory_space;
+
+  int num_spins = 0;
+  Kokkos::View<int*, memory_space> term_offsets;   // [terms + 1]
+  Kokkos::View<int*, memory_space> term_sites;     // [Σ orders]
+  Kokkos::View<double*, memory_space> term_coeffs; // [terms]
+  Kokkos::View<int*, memory_space> field_sites;    // sites with a nonzero field
+  Kokkos::View<double*, memory_space> field_values;
+
+  DeviceHamiltonian() = default;
+  explicit DeviceHamiltonian(const Hamiltonian& hamiltonian);
+};
+
+using EnergyBitsView =
+    Kokkos::View<const std::uint8_t***, Kokkos::LayoutRight, DeviceHamiltonian::memory_space>;
+using EnergyView = Kokkos::View<double**, Kokkos::LayoutRight, DeviceHamiltonian::memory_space>;
+
+// energies[p][s] = H(bits[p][s]) (classical part: terms and fields), in double.
+void computeEnergies(const DeviceHamiltonian::execution_space& space, const DeviceHamiltonian& hamiltonian,
+                     const EnergyBitsView& bits, const EnergyView& energies);
+
+}  // namespace vna

@@ -1,0 +1,75 @@
+// `vna analyze`: fresh samples from the final networks of an annealing result (split over ranks).
+#include <fmt/format.h>
+
+#include <Kokkos_Core.hpp>
+
+#include "analysis/sample_analysis.hpp"
+#include "app/command.hpp"
+#include "app/model_from_config.hpp"
+#include "core/error.hpp"
+
+namespace vna {
+
+AnalysisSettings analysisSettingsFromConfig(const Config& c);
+
+nlohmann::json runAnalyze(const CommandContext& ctx) {
+  const Config& cfg = ctx.config;
+  std::string source = cfg.getString("analysis.source");
+  if (source.empty()) {
+    RunOptions as_anneal = ctx.options;
+    as_anneal.command = "anneal";
+    as_anneal.output.clear();
+    source = resultPath(as_anneal, cfg).string();
+  } else {
+    source = cfg.resolvePath(source).string();
+  }
+  std::string problem;
+  if (ctx.comm.isRoot() && !std::filesystem::exists(source))
+    problem = fmt::format("analysis.source: annealing result '{}' not found (run `vna anneal` first)", source);
+  ctx.comm.throwIfAnyInputError(problem);
+
+  // The network and the model are those of the annealing run, from the config stored in its file.
+  std::string stored;
+  std::vector<double> params;
+  std::int64_t replicas = 0;
+  {
+    h5::Handle f = h5::openFile(source, ctx.comm.raw(), false);
+    if (!h5::exists(f, "anneal/final/params"))
+      throw InputError(fmt::format("{}: has no final parameters (/anneal/final/params): not a complete `vna anneal` result",
+                                   source));
+    stored = h5::readStringAttribute(f, "config");
+    std::vector<hsize_t> dims;
+    params = h5::readDataset<double>(f, "anneal/final/params", &dims);
+    replicas = static_cast<std::int64_t>(dims.at(0));
+  }
+  const Config run_cfg = Config::parse(stored, source + ":/config");
+  const Model model = buildModelFromConfig(run_cfg);
+  AnalysisSettings as = analysisSettingsFromConfig(run_cfg);
+  as.samples = cfg.getInt("analysis.samples");
+  as.stored = cfg.getInt("analysis.stored_samples");
+
+  ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/false);
+  file.writeProvenance(cfg, fmt::format("kokkos ({})", Kokkos::DefaultExecutionSpace::name()));
+  h5::writeAttribute(file.root(), "source", source);
+  writeModelGroup(file.root(), "model", model, ctx.comm);
+  const GroundTruth truth = groundTruthFor(model, ctx.comm);
+  ctx.log.info("{}: analyzing {} replica(s) of {} with {} samples each on {} rank(s)", model.description, replicas,
+               source, as.samples, ctx.comm.size());
+  const auto results = analyzeReplicas(ctx.comm, as, model, truth, params, static_cast<int>(replicas), ctx.log);
+  writeAnalysis(file.root(), ctx.comm, as, model, truth, results);
+  file.commit();
+  nlohmann::json j;
+  j["N"] = model.hamiltonian.numSpins();
+  j["source"] = source;
+  j["ground_energy"] = truth.energy ? nlohmann::json(*truth.energy) : nlohmann::json();
+  j["replicas"] = analysisJson(model, truth, results);
+  for (const auto& rep : j["replicas"])
+    ctx.log.info("replica {}: <E>/N = {:.6f}, min E/N = {:.6f}, ground-state fraction {}, distinct ground states {}",
+                 rep["replica"].get<int>(), rep["mean_energy_per_spin"].get<double>(),
+                 rep["min_energy_per_spin"].get<double>(), rep["ground_state_fraction"].dump(),
+                 rep["distinct_ground_states"].dump());
+  ctx.log.info("wrote {}", file.path().string());
+  return j;
+}
+
+}  // namespace vna

@@ -1,0 +1,88 @@
+// `vna anneal`: VCA / VQA / regularized annealing of R replicas, then the analysis of the final
+// networks, into one resumable result file.
+#include <fmt/format.h>
+
+#include <Kokkos_Core.hpp>
+
+#include "analysis/sample_analysis.hpp"
+#include "anneal/annealer.hpp"
+#include "app/command.hpp"
+#include "app/model_from_config.hpp"
+#include "core/error.hpp"
+
+namespace vna {
+
+AnalysisSettings analysisSettingsFromConfig(const Config& c) {
+  AnalysisSettings a;
+  a.samples = c.getInt("analysis.samples");
+  a.stored = c.getInt("analysis.stored_samples");
+  a.seed = static_cast<std::uint64_t>(c.getInt("replicas.seed"));
+  a.cell = parseCellKind(c.getString("ansatz.cell"));
+  a.hidden = static_cast<int>(c.getInt("ansatz.hidden"));
+  a.double_precision = c.getString("ansatz.precision") == "double";
+  return a;
+}
+
+std::string selectBackend(const Config& c) {
+  const std::string device = c.getString("backend.device");
+  if (device == "cuda")
+    c.fail("backend.device", "this vna was built without the CUDA backend (see `vna info`); use cpu or auto");
+  return fmt::format("kokkos ({})", Kokkos::DefaultExecutionSpace::name());
+}
+
+void checkAnsatzFitsModel(const Config& c, const Model& model) {
+  if (c.getString("ansatz.cell") == "vanilla2d" && model.lattice.dim != 2)
+    c.fail("ansatz.cell", fmt::format("vanilla2d needs a 2D lattice, but {} is laid out as a {} of {} sites: use vanilla1d",
+                                      model.description, model.lattice.kind, model.hamiltonian.numSpins()));
+}
+
+nlohmann::json runAnnealCommand(const CommandContext& ctx) {
+  const Config& cfg = ctx.config;
+  const Model model = buildModelFromConfig(cfg);
+  checkAnsatzFitsModel(cfg, model);
+  const AnnealSettings settings = annealSettingsFromConfig(cfg);
+  resolveSnapshots(settings, &cfg);  // validates the labels before any work
+  const std::string backend = selectBackend(cfg);
+
+  ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true);
+  if (file.resumed() && h5::hasAttribute(file.root(), "config") &&
+      h5::readStringAttribute(file.root(), "config") != cfg.resolvedYaml())
+    throw InputError(fmt::format("{}: was started with a different configuration; resume with the same config and "
+                                 "--set options (or use --force to start over)",
+                                 file.partialPath().string()));
+  file.writeProvenance(cfg, backend);
+  if (!h5::exists(file.root(), "model")) writeModelGroup(file.root(), "model", model, ctx.comm);
+  ctx.log.info("{}: {} annealing of {} replica(s) on {} rank(s), {} updates, backend {}", model.description,
+               cfg.getString("anneal.mode"), settings.replicas, ctx.comm.size(), settings.plan.numUpdates(), backend);
+
+  const AnnealOutcome outcome = runAnneal(ctx.comm, settings, model, file, ctx.log, &cfg);
+  if (!outcome.completed)
+    throw Interrupted(fmt::format("interrupted: checkpoint saved in {}; continue with --resume",
+                                  file.partialPath().string()));
+
+  const AnalysisSettings as = analysisSettingsFromConfig(cfg);
+  const GroundTruth truth = groundTruthFor(model, ctx.comm);
+  ctx.log.info("analysis: {} fresh samples per replica", as.samples);
+  const auto results = analyzeReplicas(ctx.comm, as, model, truth, outcome.final_params, settings.replicas, ctx.log);
+  writeAnalysis(file.root(), ctx.comm, as, model, truth, results);
+  file.commit();
+
+  nlohmann::json j;
+  j["N"] = model.hamiltonian.numSpins();
+  j["ground_energy"] = truth.energy ? nlohmann::json(*truth.energy) : nlohmann::json();
+  j["output"] = file.path().string();
+  j["replicas"] = analysisJson(model, truth, results);
+  for (std::size_t r = 0; r < results.size(); ++r) {
+    j["replicas"][r]["final_loss"] = outcome.final_loss[r];
+    j["replicas"][r]["final_loss_err"] = outcome.final_loss_err[r];
+  }
+  for (const auto& rep : j["replicas"])
+    ctx.log.info("replica {}: <E>/N = {:.6f}, min E/N = {:.6f}, ground-state fraction {}, distinct ground states {}",
+                 rep["replica"].get<int>(), rep["mean_energy_per_spin"].get<double>(),
+                 rep["min_energy_per_spin"].get<double>(), rep["ground_state_fraction"].dump(),
+                 rep["distinct_ground_states"].dump());
+  ctx.log.info("wrote {}", file.path().string());
+  return j;
+}
+
+}  // namespace vna

@@ -1,0 +1,161 @@
+// Benchmarks of the batched RNN engine (Kokkos backend). Run on one core for the numbers of
+// doc/design.md: `taskset -c 0 ./bench_engine`. FLOP counts are the useful multiply-adds of the
+// network (2 per multiply-add; idle lanes of a partial work item and the one-hot rows not counted
+// separately: [h; onehot] is a (d_h+2)-vector).
+#include <benchmark/benchmark.h>
+
+#include <Kokkos_Core.hpp>
+
+#include <cstdint>
+#include <vector>
+
+#include "device_hamiltonian.hpp"
+#include "model/newman_moore.hpp"
+#include "rnn_engine.hpp"
+
+namespace vna {
+namespace {
+
+using Space = Kokkos::DefaultExecutionSpace;
+using MemSpace = Space::memory_space;
+
+// FLOPs of one forward pass over one sample: Σ_k (inputs present at k) · 2 d_h (d_h + 2), the ELU
+// and the output layer's 2 d_h; the backward pass costs twice the matrix part (∂h and ∂W).
+struct FlopCount {
+  double forward = 0, backward = 0;
+};
+
+// Tensorized cells: only the products of the ACTIVE one-hot slot count as useful (one d_h × K
+// matrix per present predecessor, K = predecessors · d_h); the kernel evaluates both slots masked.
+FlopCount flopsPerSample(const EngineConfig& config) {
+  const Lattice& g = config.lattice;
+  const double h = config.hidden, in = h + 2;
+  const bool two_d = config.cell == CellKind::kVanilla2d || config.cell == CellKind::kTensorized2d;
+  const bool tensorized = config.cell == CellKind::kTensorized1d || config.cell == CellKind::kTensorized2d;
+  const double inner = tensorized ? (two_d ? 2 : 1) * h : in;
+  FlopCount f;
+  for (int k = 0; k < g.numSites(); ++k) {
+    const int present = two_d ? (g.prev_horizontal[k] >= 0) + (g.prev_vertical[k] >= 0) : (k > 0);
+    f.forward += present * 2 * h * inner + 2 * h;
+    f.backward += present * (2 * h * inner + 2 * h * inner) + 4 * h;
+  }
+  return f;
+}
+
+template <class Scalar>
+struct Setup {
+  EngineConfig config;
+  RnnEngine<Scalar> engine;
+  Kokkos::View<Scalar**, Kokkos::LayoutRight, MemSpace> params;
+  Kokkos::View<std::uint32_t*, MemSpace> streams;
+  Kokkos::View<std::uint8_t***, Kokkos::LayoutRight, MemSpace> bits;
+  Kokkos::View<double**, Kokkos::LayoutRight, MemSpace> logp, weights, energies, grad;
+
+  Setup(int L, int P, int M, CellKind cell = CellKind::kVanilla2d)
+      : config{cell, 40, Lattice::square(L, L)},
+        engine(config),
+        params("bench::params", P, engine.numParams()),
+        streams("bench::streams", P),
+        bits("bench::bits", P, M, L * L),
+        logp("bench::logp", P, M),
+        weights("bench::weights", P, M),
+        energies("bench::energies", P, M),
+        grad("bench::grad", P, engine.numParams()) {
+    auto ph = Kokkos::create_mirror_view(params);
+    auto sh = Kokkos::create_mirror_view(streams);
+    for (int p = 0; p < P; ++p) {
+      const auto theta = initParameters(engine.layout(), 1, p);
+      for (std::size_t j = 0; j < theta.size(); ++j) ph(p, j) = static_cast<Scalar>(theta[j]);
+      sh(p) = p;
+    }
+    Kokkos::deep_copy(params, ph);
+    Kokkos::deep_copy(streams, sh);
+    Kokkos::deep_copy(weights, 0.01);
+  }
+};
+
+void setFlops(benchmark::State& state, double flops_per_iteration) {
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(flops_per_iteration * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+template <class Scalar, CellKind kCell = CellKind::kVanilla2d>
+void BM_Sample(benchmark::State& state) {
+  const int L = static_cast<int>(state.range(0)), P = static_cast<int>(state.range(1)), Ns = 100;
+  Setup<Scalar> s(L, P, Ns, kCell);
+  std::uint32_t step = 0;
+  for (auto _ : state) {
+    s.engine.sample(Space(), s.params, s.streams, SampleCounters{1, step++, 0}, s.bits, s.logp);
+    Kokkos::fence();
+  }
+  setFlops(state, flopsPerSample(s.config).forward * P * Ns);
+}
+
+// One VCA step for P = 1: sample with activations, energies, the gradient (weights fixed here;
+// the driver's O(Ns) weight computation is negligible).
+template <class Scalar, CellKind kCell = CellKind::kVanilla2d>
+void BM_VcaStep(benchmark::State& state) {
+  const int L = static_cast<int>(state.range(0)), P = 1, Ns = 100;
+  Setup<Scalar> s(L, P, Ns, kCell);
+  const DeviceHamiltonian ham(newmanMoore(L, 1.0).hamiltonian);
+  std::uint32_t step = 0;
+  for (auto _ : state) {
+    s.engine.sample(Space(), s.params, s.streams, SampleCounters{1, step++, 0}, s.bits, s.logp, Activations::kKeep);
+    computeEnergies(Space(), ham, s.bits, s.energies);
+    s.engine.gradient(Space(), s.params, s.bits, s.weights, s.grad);
+    Kokkos::fence();
+  }
+  const FlopCount f = flopsPerSample(s.config);
+  setFlops(state, (f.forward + f.backward) * P * Ns);
+}
+
+template <class Scalar>
+void BM_Gradient(benchmark::State& state) {
+  const int L = static_cast<int>(state.range(0)), P = 1, Ns = 100;
+  Setup<Scalar> s(L, P, Ns);
+  s.engine.sample(Space(), s.params, s.streams, SampleCounters{1, 0, 0}, s.bits, s.logp, Activations::kKeep);
+  for (auto _ : state) {
+    s.engine.gradient(Space(), s.params, s.bits, s.weights, s.grad);
+    Kokkos::fence();
+  }
+  setFlops(state, flopsPerSample(s.config).backward * P * Ns);
+}
+
+// VQA's local-energy evaluations: M = Ns · N configurations (each sample with one spin flipped).
+template <class Scalar>
+void BM_LogProb(benchmark::State& state) {
+  const int L = static_cast<int>(state.range(0)), P = 1, M = 100 * L * L;
+  Setup<Scalar> s(L, P, M);
+  for (auto _ : state) {
+    s.engine.logProb(Space(), s.params, s.bits, s.logp);
+    Kokkos::fence();
+  }
+  setFlops(state, flopsPerSample(s.config).forward * P * M);
+}
+
+BENCHMARK_TEMPLATE(BM_Sample, float)->Args({16, 1})->Args({16, 100})->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_Sample, double)->Args({16, 1})->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_VcaStep, float)->Arg(16)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_VcaStep, double)->Arg(16)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_Gradient, float)->Arg(16)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_LogProb, float)->Arg(5)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_Sample, float, CellKind::kTensorized2d)->Args({16, 1})->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_VcaStep, float, CellKind::kTensorized2d)->Arg(16)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace vna
+
+int main(int argc, char** argv) {
+  Kokkos::initialize(argc, argv);
+  int rc = 0;
+  {
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv))
+      rc = 1;
+    else
+      benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+  }
+  Kokkos::finalize();
+  return rc;
+}
