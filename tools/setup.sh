@@ -59,13 +59,18 @@ build() {
 }
 
 run_default() {
-  local out="$here/out"
+  local out="$here/out" vna="$build_dir/src/vna" np=${VNA_RANKS:-2}
   mkdir -p "$out"
-  say "running the default job: vna exact input/default.yaml"
-  (cd "$out" && "$build_dir/src/vna" exact "$here/input/default.yaml" --output default.h5 --force)
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  say "exact results: vna exact input/default.yaml"
+  (cd "$out" && "$vna" exact "$here/input/default.yaml" --output default_exact.h5 --force)
+  say "annealing on $np MPI ranks: mpiexec -n $np vna anneal input/default.yaml"
+  (cd "$out" && mpiexec -n "$np" --oversubscribe "$vna" anneal "$here/input/default.yaml" --output default.h5 --force)
   say "plotting"
-  "$python" "$here/tools/plot_exact.py" "$out/default.h5" --out "$out/default_exact"
-  say "done: results in $out/default.h5, plots in $out/default_exact.png and .pdf"
+  "$python" "$here/tools/plot_exact.py" "$out/default_exact.h5" --out "$out/default_exact"
+  "$python" "$here/tools/plot_anneal.py" "$out/default.h5" --exact "$out/default_exact.h5" --out "$out/default_anneal"
+  "$python" "$here/tools/plot_modes.py" "$out/default.h5" --out "$out/default_modes"
+  say "done: results in $out/default.h5 and $out/default_exact.h5, plots $out/default_*.png (and .pdf)"
 }
 
 run_tests() {

@@ -34,6 +34,16 @@ FlopCount flopsPerSample(const EngineConfig& config) {
   const bool tensorized = config.cell == CellKind::kTensorized1d || config.cell == CellKind::kTensorized2d;
   const double inner = tensorized ? (two_d ? 2 : 1) * h : in;
   FlopCount f;
+  if (config.cell == CellKind::kDilated1d) {
+    const int layers = dilatedLayers(g.numSites());
+    for (int k = 0; k < g.numSites(); ++k) {
+      double matrix = k >= 1 ? 2 * h * in : 0.0;  // layer 1
+      for (int l = 2; l <= layers; ++l) matrix += 2 * h * h * ((k >= (1 << (l - 1))) + 1);
+      f.forward += matrix + 2 * h;
+      f.backward += 2 * matrix + 4 * h;
+    }
+    return f;
+  }
   for (int k = 0; k < g.numSites(); ++k) {
     const int present = two_d ? (g.prev_horizontal[k] >= 0) + (g.prev_vertical[k] >= 0) : (k > 0);
     f.forward += present * 2 * h * inner + 2 * h;
@@ -141,6 +151,8 @@ BENCHMARK_TEMPLATE(BM_Gradient, float)->Arg(16)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_LogProb, float)->Arg(5)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_Sample, float, CellKind::kTensorized2d)->Args({16, 1})->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_VcaStep, float, CellKind::kTensorized2d)->Arg(16)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_Sample, float, CellKind::kDilated1d)->Args({16, 1})->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_VcaStep, float, CellKind::kDilated1d)->Arg(16)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace vna
