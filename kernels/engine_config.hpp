@@ -1,20 +1,37 @@
 #pragma once
-// What an RnnEngine is built from: the cell, the hidden size and the lattice whose autoregressive
-// order the network follows.
+// What an RnnEngine is built from: the cell, the hidden size, the lattice whose autoregressive
+// order the network follows, and the backend that runs it.
 #include <cstddef>
+#include <string>
 
 #include "model/lattice.hpp"
 #include "param_layout.hpp"
 
 namespace vna {
 
+// Which implementation runs the engine. kKokkos: the Kokkos kernels (kernels/*.hpp; on the host with
+// Debian's Serial Kokkos). kCuda: the native CUDA kernels (kernels/cuda, in builds with
+// VNA_ENABLE_CUDA; vanilla cells; other cells fall back to kKokkos, see RnnEngine::backendDescription).
+// kDefault: whatever this process selected with setDefaultBackend (vna's commands select it from
+// backend.device), so that drivers never need to know.
+enum class Backend { kDefault, kKokkos, kCuda };
+
 struct EngineConfig {
   CellKind cell = CellKind::kVanilla2d;
   int hidden = 40;  // d_h
   Lattice lattice;
   // Upper bound on the rolling-buffer scratch of a forward pass without kept activations; work items
-  // beyond it are processed in successive waves (the landscape's huge-P case).
+  // beyond it are processed in successive waves (the landscape's huge-P case). Kokkos backend only.
   std::size_t scratch_bytes = std::size_t(256) << 20;
+  Backend backend = Backend::kDefault;
 };
+
+// The backend Backend::kDefault stands for in this process (kKokkos until set). Selecting kCuda in a
+// build without CUDA throws Error.
+void setDefaultBackend(Backend backend);
+Backend defaultBackend();
+std::string backendName(Backend backend);  // "default", "kokkos", "cuda"
+// Whether this build contains the native CUDA backend.
+bool cudaBackendBuilt();
 
 }  // namespace vna

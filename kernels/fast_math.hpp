@@ -3,12 +3,10 @@
 // and compile unchanged for CUDA/HIP device code. Accuracy: a few ulp of Scalar, checked against
 // <cmath> in tests/engine/test_fast_math.cpp. Every backend must use these same formulas for the
 // engine's output probabilities (see doc/design.md, "Random streams rule").
-#include <Kokkos_Core.hpp>
-
 #include <cstdint>
 #include <cstring>
 
-#include "kernel_macros.hpp"
+#include "kernel_macros.hpp"  // Kokkos qualifiers (or their CUDA meaning in kernels/cuda)
 
 namespace vna {
 namespace fastmath {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <type_traits>
 #include <vector>
 
@@ -11,6 +12,8 @@
 #include "cell_vanilla.hpp"
 #include "core/error.hpp"
 #include "core/random.hpp"
+#include "device_hamiltonian.hpp"
+#include "rnn_engine_impl.hpp"
 #include "sampling_rule.hpp"
 
 namespace vna {
@@ -279,21 +282,150 @@ struct GradientReduceFunctor {
   }
 };
 
-}  // namespace
+// VQA's single-flip neighbours (logProbFlips). A pair is (parameter set, chunk of W samples) of the
+// kept activations; flipping autoregressive position k leaves the states of positions <= k unchanged
+// (a state depends on earlier bits only), so position k's log-probability accumulator is known from
+// the kept states and positions k+1 .. N−1 are recomputed.
+//
+// Pass 1, per pair: the output layer re-evaluated on the kept states (exactly the forward pass's
+// arithmetic) gives base[k] = Σ_{j<k} log p(b_j | ·) + log p(1 − b_k | ·), summed in the forward
+// pass's order, so the recomputed sums equal logProb's to the last bit. Counts lanes whose kept bits
+// differ from `bits` (misuse check) and writes the result for the last position (nothing follows it).
+template <class Scalar, class Cell, int W>
+struct FlipBaseFunctor {
+  Cell cell;
+  ItemGeometry g;
+  std::size_t store_stride = 0;
+  Kokkos::View<const Scalar**, Kokkos::LayoutRight, MemSpace> out_aux;
+  Kokkos::View<const int*, MemSpace> order;
+  Kokkos::View<const std::uint8_t***, Kokkos::LayoutRight, MemSpace> bits;
+  Kokkos::View<const Scalar*, MemSpace> store;
+  Kokkos::View<double*, MemSpace> base;  // [pair][N][W]
+  Kokkos::View<double***, Kokkos::LayoutRight, MemSpace> logp_flip;
 
-template <class Scalar>
-class RnnEngine<Scalar>::Impl {
- public:
-  virtual ~Impl() = default;
-  virtual void sample(const execution_space& space, const ParamsView& params, const StreamIdsView& stream_ids,
-                      const SampleCounters& counters, const BitsView& bits, const LogProbView& logp,
-                      Activations activations) = 0;
-  virtual void logProb(const execution_space& space, const ParamsView& params, const ConstBitsView& bits,
-                       const LogProbView& logp, Activations activations) = 0;
-  virtual void gradient(const execution_space& space, const ParamsView& params, const ConstBitsView& bits,
-                        const WeightsView& weights, const GradView& grad) = 0;
-  virtual std::size_t workspaceBytes() const = 0;
+  KOKKOS_INLINE_FUNCTION void operator()(const int pair, int& mismatches) const {
+    const int p = pair / g.n_chunks;
+    const int s0 = (pair % g.n_chunks) * W;
+    const int hidden = cell.hidden();
+    const Scalar* acts = &store(static_cast<std::size_t>(pair) * store_stride);
+    double* out = &base(static_cast<std::size_t>(pair) * g.n_sites * W);
+    const Scalar* udiff = &out_aux(p, 0);
+    const Scalar ddiff = udiff[hidden];
+    double lp[W];
+    for (int w = 0; w < W; ++w) lp[w] = 0.0;
+    for (int k = 0; k < g.n_sites; ++k) {
+      const Scalar* state = acts + static_cast<std::size_t>(k) * g.rows * W;
+      Scalar delta[W];
+      VNA_UNROLL
+      for (int w = 0; w < W; ++w) delta[w] = ddiff;
+      tile::gemmRows<Scalar, W>(1, hidden, udiff, hidden, state + cell.outputOffset() * W, W, delta, W);
+      const Scalar* b = state + (cell.bitRow() + 1) * W;
+      const int site = order(k);
+      for (int w = 0; w < W && s0 + w < g.num_samples; ++w)
+        if ((bits(p, s0 + w, site) != 0) != (b[w] > Scalar(0.5))) ++mismatches;
+      VNA_UNROLL
+      for (int w = 0; w < W; ++w) {
+        const Scalar t = expMinusAbs(delta[w]);
+        out[k * W + w] = lp[w] + static_cast<double>(logProbabilityOf(delta[w], t, Scalar(1) - b[w]));
+        lp[w] += static_cast<double>(logProbabilityOf(delta[w], t, b[w]));
+      }
+    }
+    const int last = g.n_sites - 1;
+    for (int w = 0; w < W && s0 + w < g.num_samples; ++w) logp_flip(p, s0 + w, order(last)) = out[last * W + w];
+  }
 };
+
+// Pass 2: work item (pair, flip position k < N − 1) recomputes positions k+1 .. N−1 of its W samples
+// with position k flipped. Predecessors before k are read from the kept states; position k (its kept
+// state with the one-hot swapped) and later ones live in a rolling buffer, as in the forward pass.
+// Items are numbered in groups of `group` pairs, flip position outermost within a group (longest
+// first): on a GPU (W = 1, group = all pairs) neighbouring threads then run equally long; on the host
+// (group = 1) a pair's kept states stay in cache across its flips. The rolling buffer belongs to a
+// thread (unique token) when the budget allows it, else to the work item's slot in its wave.
+template <class Scalar, class Cell, int W>
+struct FlipFunctor {
+  Cell cell;
+  ItemGeometry g;
+  int item_begin = 0, group = 1, n_pairs = 0;
+  bool per_thread = false;
+  std::size_t store_stride = 0, work_stride = 0;
+  Kokkos::Experimental::UniqueToken<ExecSpace> token;
+  Kokkos::View<const Scalar**, Kokkos::LayoutRight, MemSpace> params, out_aux;
+  Kokkos::View<const int*, MemSpace> order;
+  Kokkos::View<const int**, Kokkos::LayoutRight, MemSpace> inputs;
+  Kokkos::View<const Scalar*, MemSpace> store;
+  Kokkos::View<const double*, MemSpace> base;
+  Kokkos::View<Scalar*, MemSpace> work;
+  Kokkos::View<double***, Kokkos::LayoutRight, MemSpace> logp_flip;
+
+  KOKKOS_INLINE_FUNCTION void operator()(const int local) const {
+    const int item = item_begin + local;
+    const int flips = g.n_sites - 1;
+    const int first_pair = (item / (group * flips)) * group;
+    const int in_group = n_pairs - first_pair < group ? n_pairs - first_pair : group;
+    const int r = item - first_pair * flips;
+    const int k = r / in_group;
+    const int pair = first_pair + r % in_group;
+    const int p = pair / g.n_chunks;
+    const int s0 = (pair % g.n_chunks) * W;
+    const int hidden = cell.hidden();
+    const std::size_t tile_size = static_cast<std::size_t>(g.rows) * W;
+    const Scalar* acts = &store(static_cast<std::size_t>(pair) * store_stride);
+    const int slot = per_thread ? static_cast<int>(token.acquire()) : local;
+    Scalar* ring = &work(static_cast<std::size_t>(slot) * work_stride);
+    Scalar* cell_scratch = ring + static_cast<std::size_t>(g.slots) * tile_size;
+    const Scalar* theta = &params(p, 0);
+    const Scalar* udiff = &out_aux(p, 0);
+    const Scalar ddiff = udiff[hidden];
+
+    {  // Position k: the kept state (it does not depend on b_k) with onehot(1 − b_k).
+      const Scalar* kept = acts + static_cast<std::size_t>(k) * tile_size;
+      Scalar* state = ring + static_cast<std::size_t>(k % g.slots) * tile_size;
+      for (std::size_t e = 0; e < tile_size; ++e) state[e] = kept[e];
+      Scalar* onehot = state + cell.bitRow() * W;
+      VNA_UNROLL
+      for (int w = 0; w < W; ++w) {
+        const Scalar zero = onehot[w];
+        onehot[w] = onehot[W + w];
+        onehot[W + w] = zero;
+      }
+    }
+    double lp[W];
+    const double* start = &base((static_cast<std::size_t>(pair) * g.n_sites + k) * W);
+    for (int w = 0; w < W; ++w) lp[w] = start[w];
+
+    for (int j = k + 1; j < g.n_sites; ++j) {
+      Scalar* state = ring + static_cast<std::size_t>(j % g.slots) * tile_size;
+      const Scalar* nb[Cell::kMaxInputs];
+      for (int jj = 0; jj < Cell::kMaxInputs; ++jj) {
+        const int q = inputs(j, jj);
+        nb[jj] = q < 0   ? nullptr
+                 : q < k ? acts + static_cast<std::size_t>(q) * tile_size
+                         : ring + static_cast<std::size_t>(q % g.slots) * tile_size;
+      }
+      cell.forward(theta, nb, state, cell_scratch);
+      Scalar delta[W];
+      VNA_UNROLL
+      for (int w = 0; w < W; ++w) delta[w] = ddiff;
+      tile::gemmRows<Scalar, W>(1, hidden, udiff, hidden, state + cell.outputOffset() * W, W, delta, W);
+      // Positions after k keep their bits: the kept one-hot rows.
+      const Scalar* kept_onehot = acts + static_cast<std::size_t>(j) * tile_size + cell.bitRow() * W;
+      Scalar* onehot = state + cell.bitRow() * W;
+      VNA_UNROLL
+      for (int w = 0; w < W; ++w) {
+        const Scalar b = kept_onehot[W + w];
+        lp[w] += static_cast<double>(logProbabilityOf(delta[w], expMinusAbs(delta[w]), b));
+        onehot[w] = kept_onehot[w];
+        onehot[W + w] = b;
+      }
+    }
+    const int site = order(k);
+    for (int w = 0; w < W && s0 + w < g.num_samples; ++w) logp_flip(p, s0 + w, site) = lp[w];
+    if (per_thread) token.release(slot);
+  }
+};
+
+}  // namespace
 
 namespace {
 
@@ -449,9 +581,80 @@ class EngineImpl final : public RnnEngine<Scalar>::Impl {
         Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<2>>(space, {0, 0}, {P, static_cast<int>(layout_.total)}), r);
   }
 
+  bool logProbFlips(const ExecSpace& space, const typename Base::ParamsView& params,
+                    const typename Base::ConstBitsView& bits,
+                    const typename Base::FlipLogProbView& logp_flip) override {
+    const int P = static_cast<int>(params.extent(0)), M = static_cast<int>(bits.extent(1));
+    if (!kept_valid_ || kept_sets_ != P || kept_samples_ != M)
+      throw Error(fmt::format(
+          "RnnEngine::logProbFlips: needs the activations of a sample()/logProb() with Activations::kKeep on the "
+          "same [{}][{}] batch (kept: {})",
+          P, M, kept_valid_ ? fmt::format("[{}][{}]", kept_sets_, kept_samples_) : std::string("none")));
+    if (P == 0 || M == 0) return true;
+    prepareOutputAux(space, params);
+    ItemGeometry g = geometry_;
+    g.num_samples = M;
+    g.n_chunks = (M + W - 1) / W;
+    const int n_pairs = P * g.n_chunks;
+    const std::size_t store_stride = static_cast<std::size_t>(n_) * g.rows * W;
+    ensureCapacity(flip_base_, static_cast<std::size_t>(n_pairs) * n_ * W, "vna::RnnEngine::flip_base");
+
+    FlipBaseFunctor<Scalar, Cell, W> b;
+    b.cell = cell_;
+    b.g = g;
+    b.store_stride = store_stride;
+    b.out_aux = out_aux_;
+    b.order = order_;
+    b.bits = bits;
+    b.store = store_;
+    b.base = flip_base_;
+    b.logp_flip = logp_flip;
+    int mismatches = 0;
+    Kokkos::parallel_reduce("vna::RnnEngine::logProbFlips::base", Kokkos::RangePolicy<ExecSpace>(space, 0, n_pairs),
+                            b, mismatches);
+    if (mismatches > 0)
+      throw Error(fmt::format(
+          "RnnEngine::logProbFlips: {} bits differ from those of the kept activations (call sample()/logProb() "
+          "with Activations::kKeep on these bits first)",
+          mismatches));
+    if (n_ == 1) return true;
+
+    FlipFunctor<Scalar, Cell, W> f;
+    f.cell = cell_;
+    f.g = g;
+    f.n_pairs = n_pairs;
+    f.group = W == 1 ? n_pairs : 1;
+    f.store_stride = store_stride;
+    f.work_stride = static_cast<std::size_t>(slots_) * g.rows * W + cell_.forwardScratchSize();
+    const int n_items = n_pairs * (n_ - 1);
+    // A rolling buffer per thread when all threads' buffers fit the budget, else one per work item
+    // of a wave.
+    const std::size_t threads = static_cast<std::size_t>(f.token.size());
+    f.per_thread = threads * f.work_stride * sizeof(Scalar) <= scratch_bytes_;
+    const int wave = f.per_thread ? n_items : waveSize(n_items, f.work_stride);
+    ensureCapacity(flip_work_, (f.per_thread ? threads : static_cast<std::size_t>(wave)) * f.work_stride,
+                   "vna::RnnEngine::flip_work");
+    f.params = params;
+    f.out_aux = out_aux_;
+    f.order = order_;
+    f.inputs = inputs_;
+    f.store = store_;
+    f.base = flip_base_;
+    f.work = flip_work_;
+    f.logp_flip = logp_flip;
+    for (int begin = 0; begin < n_items; begin += wave) {
+      f.item_begin = begin;
+      Kokkos::parallel_for("vna::RnnEngine::logProbFlips",
+                           Kokkos::RangePolicy<ExecSpace>(space, 0, std::min(wave, n_items - begin)), f);
+    }
+    return true;
+  }
+
   std::size_t workspaceBytes() const override {
     return sizeof(Scalar) * (store_.extent(0) + probs_.extent(0) + ring_.extent(0) + forward_scratch_.extent(0) +
-                             scratch_.extent(0) + grads_.extent(0) + out_aux_.size() + cell_aux_.size());
+                             scratch_.extent(0) + grads_.extent(0) + out_aux_.size() + cell_aux_.size() +
+                             flip_work_.extent(0)) +
+           sizeof(double) * flip_base_.extent(0);
   }
 
  private:
@@ -552,6 +755,8 @@ class EngineImpl final : public RnnEngine<Scalar>::Impl {
   Kokkos::View<int**, Kokkos::LayoutRight, MemSpace> inputs_;
   Kokkos::View<Scalar**, Kokkos::LayoutRight, MemSpace> out_aux_, cell_aux_;
   Kokkos::View<Scalar*, MemSpace> store_, probs_, ring_, forward_scratch_, scratch_, grads_;
+  Kokkos::View<Scalar*, MemSpace> flip_work_;  // logProbFlips' rolling buffers and cell scratch
+  Kokkos::View<double*, MemSpace> flip_base_;  // logProbFlips' accumulators after each position
   bool kept_valid_ = false;
   int kept_sets_ = 0, kept_samples_ = 0;
 };
@@ -562,6 +767,19 @@ template <class Scalar>
 RnnEngine<Scalar>::RnnEngine(const EngineConfig& config)
     : config_(config), layout_(makeParamLayout(config.cell, config.hidden, config.lattice.numSites())) {
   if (config.lattice.numSites() <= 0) throw InputError("RnnEngine: the lattice has no sites");
+  backend_ = config.backend == Backend::kDefault ? defaultBackend() : config.backend;
+  config_.backend = backend_;
+  std::string fallback_reason;
+  if (backend_ == Backend::kCuda) {
+#ifdef VNA_HAVE_CUDA
+    impl_ = makeCudaEngineImpl<Scalar>(config_, layout_, backend_description_, fallback_reason);
+    if (impl_) return;
+    backend_ = Backend::kKokkos;  // this network has no CUDA kernels: the Kokkos path runs it
+    config_.backend = backend_;
+#else
+    throw Error("RnnEngine: the CUDA backend was requested, but this vna was built without it (VNA_ENABLE_CUDA)");
+#endif
+  }
   constexpr int W = laneCount<Scalar>();
   switch (config.cell) {
     case CellKind::kVanilla1d:
@@ -577,6 +795,8 @@ RnnEngine<Scalar>::RnnEngine(const EngineConfig& config)
       break;
   }
   if (!impl_) throw Error(fmt::format("RnnEngine: cell '{}' has no implementation", cellKindName(config.cell)));
+  backend_description_ = fmt::format("kokkos ({})", ExecSpace::name());
+  if (!fallback_reason.empty()) backend_description_ += fmt::format(" [not cuda: {}]", fallback_reason);
 }
 
 template <class Scalar>
@@ -611,11 +831,133 @@ void RnnEngine<Scalar>::gradient(const execution_space& space, const ParamsView&
 }
 
 template <class Scalar>
+void RnnEngine<Scalar>::logProbFlips(const execution_space& space, const ParamsView& params,
+                                     const ConstBitsView& bits, const FlipLogProbView& logp_flip) {
+  const std::size_t P = params.extent(0), M = bits.extent(1), N = static_cast<std::size_t>(numSites());
+  if (params.extent(1) != layout_.total)
+    throw Error(fmt::format("RnnEngine::logProbFlips: parameter sets have {} entries, the network {}",
+                            params.extent(1), layout_.total));
+  if (bits.extent(0) != P || bits.extent(2) != N)
+    throw Error(fmt::format("RnnEngine::logProbFlips: configurations are [{}][{}][{}], expected [{}][M][{}]",
+                            bits.extent(0), M, bits.extent(2), P, N));
+  if (logp_flip.extent(0) != P || logp_flip.extent(1) != M || logp_flip.extent(2) != N)
+    throw Error(fmt::format("RnnEngine::logProbFlips: logp_flip is [{}][{}][{}], expected [{}][{}][{}]",
+                            logp_flip.extent(0), logp_flip.extent(1), logp_flip.extent(2), P, M, N));
+  if (impl_->logProbFlips(space, params, bits, logp_flip)) return;
+  if (P == 0 || M == 0) return;
+  // Generic path: blocks of B samples' N flipped configurations each, within the scratch budget.
+  const std::size_t B = std::clamp<std::size_t>(config_.scratch_bytes / (P * N * N), 1, M);
+  using Range2 = Kokkos::MDRangePolicy<execution_space, Kokkos::Rank<2>>;
+  BitsView flipped;
+  LogProbView logp;
+  for (std::size_t s0 = 0; s0 < M; s0 += B) {
+    const std::size_t nb = std::min(B, M - s0), rows = nb * N;
+    if (flipped.extent(1) != rows) {
+      flipped = BitsView();
+      flipped = BitsView(Kokkos::view_alloc(Kokkos::WithoutInitializing, "vna::RnnEngine::flipped"), P, rows, N);
+      logp = LogProbView(Kokkos::view_alloc(Kokkos::WithoutInitializing, "vna::RnnEngine::flipped_logp"), P, rows);
+    }
+    const int n = static_cast<int>(N), first = static_cast<int>(s0);
+    Kokkos::parallel_for(
+        "vna::RnnEngine::logProbFlips::materialize",
+        Range2(space, {0, 0}, {static_cast<int>(P), static_cast<int>(rows)}),
+        KOKKOS_LAMBDA(const int p, const int r) {
+          const int s = first + r / n, i = r % n;
+          for (int j = 0; j < n; ++j) flipped(p, r, j) = bits(p, s, j) ^ static_cast<std::uint8_t>(j == i);
+        });
+    impl_->logProb(space, params, flipped, logp, Activations::kDiscard);
+    Kokkos::parallel_for(
+        "vna::RnnEngine::logProbFlips::scatter",
+        Range2(space, {0, 0}, {static_cast<int>(P), static_cast<int>(rows)}),
+        KOKKOS_LAMBDA(const int p, const int r) { logp_flip(p, first + r / n, r % n) = logp(p, r); });
+  }
+}
+
+template <class Scalar>
 std::size_t RnnEngine<Scalar>::workspaceBytes() const {
-  return impl_->workspaceBytes();
+  return impl_->workspaceBytes() + (energy_ ? energy_->bits.span() : 0);
+}
+
+// The generic energy path: the Hamiltonian in the engine's memory space and a configuration buffer
+// for calls that do not want the configurations back.
+template <class Scalar>
+struct RnnEngine<Scalar>::EnergyState {
+  DeviceHamiltonian hamiltonian;
+  BitsView bits;
+};
+
+template <class Scalar>
+void RnnEngine<Scalar>::setHamiltonian(const Hamiltonian& hamiltonian) {
+  if (hamiltonian.numSpins() != numSites())
+    throw Error(fmt::format("RnnEngine::setHamiltonian: the network has {} sites but the Hamiltonian {} spins",
+                            numSites(), hamiltonian.numSpins()));
+  if (impl_->fusedEnergies()) {
+    impl_->setHamiltonian(hamiltonian);
+    energy_ = std::make_unique<EnergyState>();  // marks the Hamiltonian as set
+    return;
+  }
+  energy_ = std::make_unique<EnergyState>(EnergyState{DeviceHamiltonian(hamiltonian), BitsView()});
+}
+
+template <class Scalar>
+void RnnEngine<Scalar>::sampleWithEnergies(const execution_space& space, const ParamsView& params,
+                                           const StreamIdsView& stream_ids, const SampleCounters& counters,
+                                           const BitsView& bits, const LogProbView& logp,
+                                           const LogProbView& energies, Activations activations) {
+  if (!energy_) throw Error("RnnEngine::sampleWithEnergies: call setHamiltonian first");
+  const std::size_t P = params.extent(0), M = logp.extent(1);
+  if (energies.extent(0) != P || energies.extent(1) != M)
+    throw Error(fmt::format("RnnEngine::sampleWithEnergies: energies are [{}][{}], expected [{}][{}]",
+                            energies.extent(0), energies.extent(1), P, M));
+  const bool want_bits = bits.size() > 0;
+  if (impl_->fusedEnergies()) {
+    impl_->sampleWithEnergies(space, params, stream_ids, counters, bits, logp, energies, activations);
+    return;
+  }
+  BitsView target = bits;
+  if (!want_bits) {
+    const std::size_t N = static_cast<std::size_t>(numSites());
+    if (energy_->bits.extent(0) != P || energy_->bits.extent(1) != M)
+      energy_->bits = BitsView(Kokkos::view_alloc(Kokkos::WithoutInitializing, "vna::RnnEngine::energy_bits"), P, M, N);
+    target = energy_->bits;
+  }
+  impl_->sample(space, params, stream_ids, counters, target, logp, activations);
+  computeEnergies(space, energy_->hamiltonian, target, energies);
 }
 
 template class RnnEngine<float>;
 template class RnnEngine<double>;
+
+namespace {
+std::atomic<Backend> default_backend{Backend::kKokkos};
+}  // namespace
+
+void setDefaultBackend(Backend backend) {
+  if (backend == Backend::kCuda && !cudaBackendBuilt())
+    throw Error("setDefaultBackend: this vna was built without the CUDA backend (VNA_ENABLE_CUDA)");
+  default_backend = backend == Backend::kDefault ? Backend::kKokkos : backend;
+}
+
+Backend defaultBackend() { return default_backend.load(); }
+
+std::string backendName(Backend backend) {
+  switch (backend) {
+    case Backend::kDefault:
+      return "default";
+    case Backend::kKokkos:
+      return "kokkos";
+    case Backend::kCuda:
+      return "cuda";
+  }
+  return "?";
+}
+
+bool cudaBackendBuilt() {
+#ifdef VNA_HAVE_CUDA
+  return true;
+#else
+  return false;
+#endif
+}
 
 }  // namespace vna

@@ -14,8 +14,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "engine_config.hpp"
+#include "model/hamiltonian.hpp"
 #include "param_layout.hpp"
 
 namespace vna {
@@ -75,15 +77,50 @@ class RnnEngine {
   void gradient(const execution_space& space, const ParamsView& params, const ConstBitsView& bits,
                 const WeightsView& weights, const GradView& grad);
 
+  // logp_flip[p][s][i] = log p_θp(bits[p][s] with the spin at SITE i flipped): the N single-flip
+  // neighbours of every configuration (VQA's local energies). Configurations sharing a prefix share
+  // hidden states: flipping autoregressive position k leaves the states of positions <= k unchanged,
+  // so only positions > k are recomputed, starting from the kept activations (Σ_k (N−1−k) ≈ N²/2
+  // cell steps per sample instead of N² for materialized flips, and no Ns·N·N configurations). Uses
+  // the activations of the last sample()/logProb() with Activations::kKeep, which must have been on
+  // the same params and bits (bits are checked; a mismatch throws Error); they stay valid for
+  // gradient(). Results equal logProb() of the flipped configurations up to rounding. Backends
+  // without this kernel (the native CUDA one) materialize the flipped configurations in blocks and
+  // call their logProb(): same results, no check of the kept activations.
+  using FlipLogProbView = Kokkos::View<double***, Kokkos::LayoutRight, memory_space>;
+  void logProbFlips(const execution_space& space, const ParamsView& params, const ConstBitsView& bits,
+                    const FlipLogProbView& logp_flip);
+
+  // The classical part (terms and fields) of the Hamiltonian whose energies sampleWithEnergies returns.
+  void setHamiltonian(const Hamiltonian& hamiltonian);
+
+  // sample() that also fills energies[p][s] = H(configuration) (double; the sums of computeEnergies).
+  // The CUDA backend evaluates them inside the sampling kernel. `bits` may be an empty view (extent 0):
+  // the configurations are then not returned, and on the CUDA backend they never leave the GPU (the
+  // landscape's 40000 × 100 samples). Needs setHamiltonian().
+  void sampleWithEnergies(const execution_space& space, const ParamsView& params, const StreamIdsView& stream_ids,
+                          const SampleCounters& counters, const BitsView& bits, const LogProbView& logp,
+                          const LogProbView& energies, Activations activations = Activations::kDiscard);
+
   // Bytes held in reusable workspaces (activations, scratch, gradient accumulators).
   std::size_t workspaceBytes() const;
 
+  // The backend that runs this engine (kKokkos or kCuda; never kDefault), and a description for logs
+  // and provenance: "kokkos (Serial)", "cuda (NVIDIA H100 80GB HBM3, device 0)", or the Kokkos path
+  // with the reason the CUDA backend was not used for this network.
+  Backend backend() const { return backend_; }
+  const std::string& backendDescription() const { return backend_description_; }
+
   class Impl;
+  struct EnergyState;
 
  private:
   EngineConfig config_;
   ParamLayout layout_;
+  Backend backend_ = Backend::kKokkos;
+  std::string backend_description_;
   std::unique_ptr<Impl> impl_;
+  std::unique_ptr<EnergyState> energy_;  // setHamiltonian's data for backends without fused energies
 };
 
 extern template class RnnEngine<float>;

@@ -4,12 +4,12 @@
 //
 //   δ = z_1 − z_0 = (U_1 − U_0)·h_k + (d_1 − d_0)          (in Scalar)
 //   t = exp(−|δ|),  p_up = δ >= 0 ? 1/(1 + t) : t/(1 + t)  (in Scalar, fastmath::exp)
-//   u = uniformFloat(philox(makeRngKey(seed, kSampling), k, s, stream, step).v[0])   (24-bit float)
+//   u = uniformFloat(philox(makeRngKey(seed, kSampling), k, s, stream, step).v[0])   (float midpoint grid, never 0)
 //   b = 1  iff  u < (float) p_up
 //   log p(b) = −( max(y, 0) + log1p(t) ),  y = (b == 1 ? −δ : δ)    (= −softplus(y), in Scalar)
 // k is the autoregressive position, s the sample index, stream the replica / grid-point id and step
 // the annealing step.
-#include <Kokkos_Core.hpp>
+#include "kernel_macros.hpp"  // Kokkos qualifiers (or their CUDA meaning in kernels/cuda)
 
 #include <cstdint>
 

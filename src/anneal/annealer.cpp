@@ -129,6 +129,10 @@ AnnealOutcome anneal(const Comm& comm, const AnnealSettings& s, const Model& mod
   const std::int64_t U = s.plan.numUpdates();
   const hid_t root = file.root();
   const auto snapshots = resolveSnapshots(s, config);
+  // θ every trajectory_every updates, for trajectory plots (vna landscape): row k is θ after update
+  // k·trajectory_every − 1 (row 0: the initial θ).
+  const std::int64_t trajectory_every =
+      config && config->has("anneal.trajectory_every") ? config->getInt("anneal.trajectory_every") : 0;
 
   // Fresh run: create the layout; resumed: read the checkpoint.
   std::vector<std::vector<double>> theta(P);
@@ -186,6 +190,15 @@ AnnealOutcome anneal(const Comm& comm, const AnnealSettings& s, const Model& mod
     h5::Handle timing = h5::createGroup(g, "timing");
     h5::createDataset<double>(timing, "update_seconds", {static_cast<hsize_t>(U)});
     h5::createGroup(g, "snapshots");
+    if (trajectory_every > 0) {
+      h5::Handle tj = h5::createGroup(g, "trajectory");
+      const std::int64_t K = U / trajectory_every + 1;
+      std::vector<std::int64_t> after(K);
+      for (std::int64_t k = 0; k < K; ++k) after[k] = k * trajectory_every - 1;
+      h5::writeAttribute(tj, "every", trajectory_every);
+      h5::writeDataset(tj, "after_update", after, comm.rank());
+      h5::createDataset<double>(tj, "params", {static_cast<hsize_t>(R), static_cast<hsize_t>(K), n}, {1, 1, n});
+    }
     h5::Handle ck = h5::createGroup(root, "checkpoint");
     for (const char* name : {"params", "adam_m", "adam_v"})
       h5::createDataset<double>(ck, name, {static_cast<hsize_t>(R), n});
@@ -259,6 +272,17 @@ AnnealOutcome anneal(const Comm& comm, const AnnealSettings& s, const Model& mod
     writeRows(g, "params", theta);
   };
 
+  auto writeTrajectory = [&](std::int64_t k) {
+    h5::Handle d = h5::openDataset(anneal_group, "trajectory/params");
+    std::vector<double> flat;
+    for (const auto& v : theta) flat.insert(flat.end(), v.begin(), v.end());
+    if (P > 0)
+      h5::writeBlock<double>(d, {static_cast<hsize_t>(mine.begin), static_cast<hsize_t>(k), 0},
+                             {static_cast<hsize_t>(P), 1, n}, flat.data());
+    else
+      h5::writeBlock<double>(d, {}, {}, nullptr);
+  };
+
   // Trace buffered since the last flush: [quantity][local replica][update].
   std::int64_t flushed = next_update;
   std::vector<std::vector<double>> trace(kNumTrace);
@@ -304,6 +328,7 @@ AnnealOutcome anneal(const Comm& comm, const AnnealSettings& s, const Model& mod
 
   for (const auto& sp : snapshots)
     if (sp.after_update == -1 && next_update == 0) writeSnapshot(sp);
+  if (trajectory_every > 0 && next_update == 0) writeTrajectory(0);
 
   installSignalHandlers();
   // Test hook: raise SIGTERM after this update, to exercise interruption and --resume exactly.
@@ -339,6 +364,7 @@ AnnealOutcome anneal(const Comm& comm, const AnnealSettings& s, const Model& mod
     update_seconds.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
     for (const auto& sp : snapshots)
       if (sp.after_update == u && sp.after_update >= 0) writeSnapshot(sp);
+    if (trajectory_every > 0 && (u + 1) % trajectory_every == 0) writeTrajectory((u + 1) / trajectory_every);
 
     if (u == raise_after) std::raise(SIGTERM);
     // Agree on checkpoints and stops (signals reach ranks at different times).

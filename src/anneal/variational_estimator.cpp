@@ -60,35 +60,23 @@ LossStats VariationalEstimator<Scalar>::evaluate(const typename Engine::ParamsVi
   const bool quantum = mode != LossMode::kClassical && gamma != 0.0;
   const double T = mode == LossMode::kQuantum ? 0.0 : temperature;
 
+  // Local energies need log p of every single-flip neighbour; logProbFlips computes them from the
+  // kept activations (configurations sharing a prefix share hidden states), and the gradient reuses
+  // the same activations.
   engine_.sample(space, params, stream_ids, counters, bits_, logp_,
-                 grad && !quantum ? Activations::kKeep : Activations::kDiscard);
+                 grad || quantum ? Activations::kKeep : Activations::kDiscard);
   computeEnergies(space, hamiltonian_, bits_, energies_);
-
-  // Local energies need log p of every single-flip neighbour: Ns·N teacher-forced evaluations.
-  auto flipped_logp = flipped_logp_;
   if (quantum) {
-    ensure(flipped_, "vna::VariationalEstimator::flipped", P, static_cast<std::size_t>(Ns) * N, N);
-    ensure(flipped_logp_, "vna::VariationalEstimator::flipped_logp", P, static_cast<std::size_t>(Ns) * N);
-    auto bits = bits_;
-    auto flipped = flipped_;
-    Kokkos::parallel_for(
-        "vna::VariationalEstimator::flip", Kokkos::MDRangePolicy<exec, Kokkos::Rank<3>>(space, {0, 0, 0}, {P, Ns, N}),
-        KOKKOS_LAMBDA(int p, int s, int i) {
-          const std::size_t row = static_cast<std::size_t>(s) * N + i;
-          for (int j = 0; j < N; ++j) flipped(p, row, j) = bits(p, s, j) ^ static_cast<std::uint8_t>(j == i);
-        });
-    engine_.logProb(space, params, flipped_, flipped_logp_, Activations::kDiscard);
-    // The gradient needs the activations of the sampled configurations themselves.
-    if (grad) engine_.logProb(space, params, bits_, logp_, Activations::kKeep);
-    flipped_logp = flipped_logp_;
+    ensure(flipped_logp_, "vna::VariationalEstimator::flipped_logp", P, Ns, N);
+    engine_.logProbFlips(space, params, bits_, flipped_logp_);
   }
   space.fence();
 
   // Per-set statistics (host: Ns is small and P moderate; this is O(P·Ns·N) at most).
   auto h_logp = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), logp_);
   auto h_energy = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), energies_);
-  decltype(Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), flipped_logp)) h_flipped;
-  if (quantum) h_flipped = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), flipped_logp);
+  decltype(Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), flipped_logp_)) h_flipped;
+  if (quantum) h_flipped = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), flipped_logp_);
   auto h_weights = Kokkos::create_mirror_view(weights_);
   LossStats st;
   st.loss.resize(P);
@@ -105,7 +93,7 @@ LossStats VariationalEstimator<Scalar>::evaluate(const typename Engine::ParamsVi
       double eloc = h_energy(p, s);
       if (quantum) {
         double off = 0;
-        for (int i = 0; i < N; ++i) off += std::exp(0.5 * (h_flipped(p, static_cast<std::size_t>(s) * N + i) - lp));
+        for (int i = 0; i < N; ++i) off += std::exp(0.5 * (h_flipped(p, s, i) - lp));
         eloc -= gamma * off;
       }
       local[s] = eloc + T * lp;

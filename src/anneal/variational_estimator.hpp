@@ -50,8 +50,9 @@ class VariationalEstimator {
   Engine& engine_;
   DeviceHamiltonian hamiltonian_;
   int n_;
-  typename Engine::BitsView bits_, flipped_;
-  typename Engine::LogProbView logp_, flipped_logp_;
+  typename Engine::BitsView bits_;
+  typename Engine::LogProbView logp_;
+  typename Engine::FlipLogProbView flipped_logp_;  // [P][Ns][N]: log p of each sample with one spin flipped
   EnergyView energies_;
   Kokkos::View<double**, Kokkos::LayoutRight, typename Engine::memory_space> weights_;
 };

@@ -6,6 +6,8 @@
 #include "analysis/sample_analysis.hpp"
 #include "app/command.hpp"
 #include "app/model_from_config.hpp"
+#include "campaign/campaign_analysis.hpp"
+#include "campaign/campaign_spec.hpp"
 #include "core/error.hpp"
 
 namespace vna {
@@ -17,7 +19,7 @@ nlohmann::json runAnalyze(const CommandContext& ctx) {
   std::string source = cfg.getString("analysis.source");
   if (source.empty()) {
     RunOptions as_anneal = ctx.options;
-    as_anneal.command = "anneal";
+    as_anneal.command = isCampaignConfig(cfg) ? "campaign" : "anneal";  // the result this config makes
     as_anneal.output.clear();
     source = resultPath(as_anneal, cfg).string();
   } else {
@@ -27,6 +29,8 @@ nlohmann::json runAnalyze(const CommandContext& ctx) {
   if (ctx.comm.isRoot() && !std::filesystem::exists(source))
     problem = fmt::format("analysis.source: annealing result '{}' not found (run `vna anneal` first)", source);
   ctx.comm.throwIfAnyInputError(problem);
+  // A campaign result: residual energies over instances (src/campaign).
+  if (isCampaignResultFile(source, ctx.comm)) return analyzeCampaignResult(ctx.comm, cfg, ctx.options, ctx.log, source);
 
   // The network and the model are those of the annealing run, from the config stored in its file.
   std::string stored;

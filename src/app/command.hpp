@@ -20,6 +20,8 @@ struct CommandContext {
 nlohmann::json runExact(const CommandContext& ctx);
 nlohmann::json runAnnealCommand(const CommandContext& ctx);
 nlohmann::json runAnalyze(const CommandContext& ctx);
+nlohmann::json runCampaignCommand(const CommandContext& ctx);
+nlohmann::json runLandscapeCommand(const CommandContext& ctx);
 nlohmann::json runInfo(const Comm& comm, const Log& log);
 
 }  // namespace vna

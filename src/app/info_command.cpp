@@ -4,6 +4,9 @@
 
 #include "app/command.hpp"
 #include "core/provenance.hpp"
+#ifdef VNA_HAVE_CUDA
+#include "cuda/cuda_device.hpp"
+#endif
 
 namespace vna {
 
@@ -16,6 +19,7 @@ nlohmann::json runInfo(const Comm& comm, const Log& log) {
   j["mpi_ranks"] = comm.size();
   j["hostname"] = hostName();
   j["backends"] = nlohmann::json::array({"kokkos"});
+  if (v.cuda != "not built") j["backends"].push_back("cuda");
   j["kokkos"] = {{"version", v.kokkos}, {"default_execution_space", v.kokkos_devices}};
   j["cuda"] = {{"built", v.cuda != "not built"}, {"toolkit", v.cuda}, {"devices", nlohmann::json::array()}};
   j["libraries"] = {{"mpi", v.mpi}, {"hdf5", v.hdf5}, {"yaml_cpp", v.yaml_cpp}, {"eigen", v.eigen},
@@ -25,6 +29,24 @@ nlohmann::json runInfo(const Comm& comm, const Log& log) {
   log.info("  MPI ranks        {}  ({})", comm.size(), v.mpi);
   log.info("  backends         kokkos [{}]{}", v.kokkos_devices,
            v.cuda != "not built" ? fmt::format(", cuda [toolkit {}]", v.cuda) : std::string(", cuda not built"));
+#ifdef VNA_HAVE_CUDA
+  // The devices this rank sees (rank 0 reports); backend.device: auto uses them when every rank sees one.
+  std::string why;
+  if (cuda::deviceCount(&why) == 0) {
+    j["cuda"]["devices_error"] = why;
+    log.info("  CUDA devices     none ({})", why);
+  }
+  for (const cuda::DeviceInfo& d : cuda::listDevices()) {
+    j["cuda"]["devices"].push_back({{"index", d.index},
+                                    {"name", d.name},
+                                    {"compute_capability", fmt::format("{}.{}", d.cc_major, d.cc_minor)},
+                                    {"memory_bytes", d.memory_bytes},
+                                    {"multiprocessors", d.multiprocessors}});
+    log.info("  CUDA device {}    {} (compute capability {}.{}, {:.1f} GiB, {} multiprocessors)", d.index, d.name,
+             d.cc_major, d.cc_minor, static_cast<double>(d.memory_bytes) / (1024.0 * 1024.0 * 1024.0),
+             d.multiprocessors);
+  }
+#endif
   log.info("  Kokkos           {}", v.kokkos);
   log.info("  HDF5             {}", v.hdf5);
   log.info("  yaml-cpp {}, Eigen {}, fmt {}", v.yaml_cpp, v.eigen, v.fmt);

@@ -54,6 +54,8 @@ int run(int argc, char** argv, const vna::Comm& comm) {
       {"exact", "exact results: ground states, degeneracy, free energy, Lanczos E0(Γ)"},
       {"anneal", "variational classical/quantum annealing of an autoregressive RNN (VCA, VQA), then analysis"},
       {"analyze", "fresh samples from annealed networks: ground-state statistics, Hamming distances, PCA"},
+      {"campaign", "VCA, VQA, SA and SQA over disorder realizations and annealing lengths: residual energies"},
+      {"landscape", "loss landscapes L(θ* + αδ + βη) around annealing snapshots, with the trajectory"},
   };
   for (const auto& s : subs) {
     CLI::App* sub = app.add_subcommand(s.name, s.help);
@@ -99,6 +101,8 @@ int run(int argc, char** argv, const vna::Comm& comm) {
     if (opt.command == "exact") result = vna::runExact(ctx);
     if (opt.command == "anneal") result = vna::runAnnealCommand(ctx);
     if (opt.command == "analyze") result = vna::runAnalyze(ctx);
+    if (opt.command == "campaign") result = vna::runCampaignCommand(ctx);
+    if (opt.command == "landscape") result = vna::runLandscapeCommand(ctx);
   }
   if (opt.json && comm.isRoot()) std::puts(result.dump(2).c_str());
   return vna::kExitOk;

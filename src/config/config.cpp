@@ -80,6 +80,14 @@ std::string suggestion(const std::string& path) {
   return best.empty() ? "" : fmt::format(" (did you mean {}?)", best);
 }
 
+// A group is a path that prefixes schema keys (`landscape.directions` of `landscape.directions.kind`).
+bool isGroup(const std::string& path) {
+  for (const auto& k : configKeys())
+    if (k.path.size() > path.size() && k.path.compare(0, path.size(), path) == 0 && k.path[path.size()] == '.')
+      return true;
+  return false;
+}
+
 bool isSection(const std::string& name) {
   for (const auto& s : configSections())
     if (s.name == name) return true;
@@ -136,14 +144,26 @@ Config Config::parse(const std::string& text, const std::string& source, const s
     if (sec.second.IsNull()) continue;
     if (!sec.second.IsMap())
       throw InputError(fmt::format("{}: {}: must be a mapping of keys (line {})", source, name, line));
-    for (auto kv : sec.second) {
-      const std::string path = name + "." + kv.first.as<std::string>();
-      const int kline = kv.first.Mark().line + 1;
-      if (!findKey(path))
-        throw InputError(fmt::format("{}: {}: unknown key{} (line {})", source, path, suggestion(path), kline));
-      given[path] = kv.second;
-      cfg.lines_[path] = kline;
-    }
+    // Keys may be grouped in nested mappings (`directions: {kind: gaussian, seed: 1}`).
+    std::function<void(const std::string&, const YAML::Node&)> walk = [&](const std::string& prefix,
+                                                                          const YAML::Node& map) {
+      for (auto kv : map) {
+        const std::string path = prefix + "." + kv.first.as<std::string>();
+        const int kline = kv.first.Mark().line + 1;
+        if (findKey(path)) {
+          given[path] = kv.second;
+          cfg.lines_[path] = kline;
+        } else if (isGroup(path)) {
+          if (kv.second.IsNull()) continue;
+          if (!kv.second.IsMap())
+            throw InputError(fmt::format("{}: {}: must be a mapping of keys (line {})", source, path, kline));
+          walk(path, kv.second);
+        } else {
+          throw InputError(fmt::format("{}: {}: unknown key{} (line {})", source, path, suggestion(path), kline));
+        }
+      }
+    };
+    walk(name, sec.second);
   }
   for (const auto& ov : overrides) {
     const auto eq = ov.find('=');
@@ -260,24 +280,44 @@ Config Config::parse(const std::string& text, const std::string& source, const s
     } else {
       continue;
     }
-    cfg.resolved_[parts[0]][parts[1]] = YAML::Clone(value);
+    // yaml-cpp's Node::operator= assigns content; reset() rebinds the cursor.
+    YAML::Node cursor = cfg.resolved_;  // copy construction shares the node
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+      if (!cursor[parts[i]].IsMap()) cursor[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      YAML::Node next = cursor[parts[i]];
+      cursor.reset(next);
+    }
+    cursor[parts.back()] = YAML::Clone(value);
   }
   return cfg;
 }
 
-YAML::Node Config::lookup(const std::string& path) const {
+namespace {
+// The node at a dotted path of the resolved tree, or an undefined node.
+YAML::Node findNode(const YAML::Node& root, const std::string& path) {
   const auto parts = splitPath(path);
-  if (parts.size() != 2) throw Error(fmt::format("Config: bad key path '{}'", path));
-  const YAML::Node sec = resolved_[parts[0]];
-  if (!sec) throw Error(fmt::format("Config: no value for '{}'", path));
-  const YAML::Node v = sec[parts[1]];
-  if (!v) throw Error(fmt::format("Config: no value for '{}'", path));
+  YAML::Node cursor;
+  cursor.reset(root);
+  for (const auto& part : parts) {
+    if (!cursor.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+    const YAML::Node& c = cursor;
+    YAML::Node next = c[part];
+    if (!next.IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
+    cursor.reset(next);
+  }
+  return cursor;
+}
+}  // namespace
+
+YAML::Node Config::lookup(const std::string& path) const {
+  if (splitPath(path).size() < 2) throw Error(fmt::format("Config: bad key path '{}'", path));
+  const YAML::Node v = findNode(resolved_, path);
+  if (!v.IsDefined()) throw Error(fmt::format("Config: no value for '{}'", path));
   return v;
 }
 
 bool Config::has(const std::string& path) const {
-  const auto parts = splitPath(path);
-  return parts.size() == 2 && resolved_[parts[0]] && resolved_[parts[0]][parts[1]];
+  return splitPath(path).size() >= 2 && findNode(resolved_, path).IsDefined();
 }
 
 bool Config::given(const std::string& path) const { return lines_.count(path) || overrides_.count(path); }

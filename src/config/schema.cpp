@@ -119,8 +119,10 @@ std::vector<KeySpec> buildKeys() {
   // ---- ansatz
   {
     auto& k = add(key("ansatz.cell", V::kEnum, "vanilla2d",
-                      "Recurrent cell: vanilla2d (2D lattices, snake order) or vanilla1d (chains, fully connected)."));
-    k.choices = {"vanilla1d", "vanilla2d"};
+                      "Recurrent cell: vanilla2d (2D lattices, snake order), vanilla1d (chains, fully connected), "
+                      "tensorized2d / tensorized1d (Hibat-Allah et al. 2021) or dilated1d (log2 N layers, layer l "
+                      "looks back 2^(l-1) sites; for fully connected models such as SK)."));
+    k.choices = {"vanilla1d", "vanilla2d", "tensorized1d", "tensorized2d", "dilated1d"};
   }
   range(add(key("ansatz.hidden", V::kInt, "40", "Hidden size d_h.")), 1, 4096);
   range(add(key("ansatz.seed", V::kInt, "1", "Seed of the initial weights (replica r uses stream r).")), 0,
@@ -165,6 +167,10 @@ std::vector<KeySpec> buildKeys() {
         0.0, std::nullopt, true);
   range(add(key("anneal.progress_seconds", V::kReal, "10.0", "Seconds between progress lines.")), 0.0, std::nullopt,
         true);
+  range(add(key("anneal.trajectory_every", V::kInt, "0",
+                "Store θ every this many updates in /anneal/trajectory/params [R][K][n] (row k: after update "
+                "k·every − 1; row 0 the initial θ) for trajectory plots of `vna landscape`; 0: off.")),
+        0, 1e9);
 
   // ---- replicas
   range(add(key("replicas.count", V::kInt, "1", "Independent annealing replicas R (spread over MPI ranks).")), 1,
@@ -181,6 +187,145 @@ std::vector<KeySpec> buildKeys() {
   range(add(key("analysis.stored_samples", V::kInt, "1000",
                 "Samples per replica stored in the file (configurations, PCA coordinates).")),
         0, 1e7);
+
+  // ---- landscape
+  add(key("landscape.source", V::kString, "\"\"",
+          "`vna landscape`: the annealing result whose snapshots are the centres θ* (empty: the `vna anneal` "
+          "output of this config). A relative path is looked up next to the config first, then in the current "
+          "directory. The model, network and loss come from the config stored in it."));
+  add(key("landscape.snapshots", V::kStringList, "[]",
+          "Snapshot labels of the source (e.g. initial, after_warmup, \"T=1.0\", final); empty: all of them."));
+  range(add(key("landscape.replica", V::kInt, "0", "Which replica's θ* (row of the [R][n] snapshot).")), 0, 1e6);
+  {
+    auto& k = add(key("landscape.points", V::kIntList, "[200, 200]",
+                      "Grid points [Na, Nb] along α and β; [N, 1] is a 1D scan at the centre of the beta range."));
+    range(k, 1, 65536);
+    k.min_length = k.max_length = 2;
+  }
+  {
+    auto& k = add(key("landscape.alpha", V::kRealList, "[-1.0, 1.0]", "Range [min, max] of α, the coefficient of δ."));
+    k.min_length = k.max_length = 2;
+  }
+  {
+    auto& k = add(key("landscape.beta", V::kRealList, "[-1.0, 1.0]", "Range [min, max] of β, the coefficient of η."));
+    k.min_length = k.max_length = 2;
+  }
+  add(key("landscape.line", V::kBool, "false",
+          "A 1D scan through θ* along δ: points [Na, 1] at β = 0 (landscape.beta is not used)."));
+  {
+    auto& k = add(key("landscape.directions.kind", V::kEnum, "gaussian",
+                      "δ and η: gaussian (N(0,1) per parameter, the paper), snapshots (δ = θ(B) − θ(A) of "
+                      "landscape.directions.snapshots [A, B], η Gaussian) or pca (the first two principal axes of "
+                      "the annealing trajectory, unit vectors)."));
+    k.choices = {"gaussian", "snapshots", "pca"};
+  }
+  range(add(key("landscape.directions.seed", V::kInt, "1",
+                "Seed of the Gaussian directions (δ: stream 0, η: stream 1; the same raw directions for every "
+                "snapshot).")),
+        0, 4294967295.0);
+  {
+    auto& k = add(key("landscape.directions.normalize", V::kEnum, "none",
+                      "Rescale δ and η to the size of θ*: block (each named parameter block to ‖θ*_block‖, "
+                      "filter-normalization style), global (to ‖θ*‖) or none."));
+    k.choices = {"none", "block", "global"};
+  }
+  add(key("landscape.directions.orthogonalize", V::kBool, "false",
+          "Make η orthogonal to δ (Gram-Schmidt after normalization, keeping ‖η‖)."));
+  {
+    auto& k = add(key("landscape.directions.snapshots", V::kStringList, "",
+                      "kind snapshots: the labels [A, B] of δ = θ(B) − θ(A) (same replica)."));
+    k.required = true;
+    k.min_length = k.max_length = 2;
+    when(k, "landscape.directions.kind", {"snapshots"});
+  }
+  range(add(key("landscape.samples", V::kInt, "0",
+                "Samples Ns drawn afresh at every grid point (at least 2); 0: the annealing Ns of the source.")),
+        0, 1e7);
+  range(add(key("landscape.seed", V::kInt, "1",
+                "Seed of the sampling streams: point (i, j) of the source's snapshot s uses stream i·Nb + j at "
+                "step 0xF0000000 + s, so values depend only on (seed, snapshot, point).")),
+        0, 4294967295.0);
+  range(add(key("landscape.batch", V::kInt, "200",
+                "Grid points per batched engine call (lowered when a chunk would need more than 512 MiB).")),
+        1, 1e6);
+  range(add(key("landscape.flush_minutes", V::kReal, "5.0",
+                "Flush the finished points to the file at least this often (SIGUSR1 flushes; SIGTERM flushes "
+                "and stops; continue with --resume).")),
+        0.0, std::nullopt, true);
+  range(add(key("landscape.progress_seconds", V::kReal, "10.0", "Seconds between progress lines.")), 0.0,
+        std::nullopt, true);
+
+  // ---- campaign (vna campaign: instances × methods × annealing lengths)
+  {
+    auto& k = add(key("campaign.methods", V::kStringList, "[vca, sa, sqa]",
+                      "Methods run on every instance: vca and vqa (the anneal section's VCA / VQA with "
+                      "replicas.count networks, analyzed with analysis.samples fresh samples), sa and sqa."));
+    k.min_length = 1;
+  }
+  {
+    auto& k = add(key("campaign.annealing_steps", V::kIntList, "[10, 100]",
+                      "Annealing lengths A, one row per (instance, method, A): VCA/VQA anneal.annealing_steps "
+                      "(each with anneal.train_steps updates, after anneal.warmup_steps), SA/SQA A steps of "
+                      "sweeps_per_step sweeps. All follow the anneal.schedule shape."));
+    k.min_length = 1;
+    range(k, 1, 1e9);
+  }
+  range(add(key("campaign.realizations", V::kInt, "0",
+                "Disorder realizations per size: r = first_realization .. first_realization + R - 1 (model.seed + "
+                "r; coupling_file: the r-th file of model.path). 0: every listed file (coupling_file), else 1.")),
+        0, 1e7);
+  range(add(key("campaign.first_realization", V::kInt, "0", "First realization r of the campaign.")), 0, 1e9);
+  {
+    auto& k = add(key("campaign.sizes", V::kIntList, "[]",
+                      "Sizes to sweep (Newman-Moore L, Edwards-Anderson Lx = Ly, else N); empty: the model "
+                      "section's size. Instances are sizes × realizations."));
+    range(k, 2, 100000);
+    when(k, "model.type",
+         {"newman_moore", "ising_chain", "edwards_anderson", "sherrington_kirkpatrick", "wishart_planted"});
+  }
+  range(add(key("campaign.seed", V::kInt, "1",
+                "Seed of the SA and SQA Monte Carlo streams (keyed by seed, method, size; counters step, replica, "
+                "realization).")),
+        0, 4294967295.0);
+  add(key("campaign.ground_states", V::kStringOrList, "\"\"",
+          "Known ground states, as files of the ids of the up spins (the published gs_seed{s}.txt): one file "
+          "per realization, or one pattern with {r}, {r+1} or {seed} (= model.seed + r). E0 is their energy."));
+  range(add(key("campaign.ground_states_index_base", V::kInt, "1", "Index base of the ground-state files.")), 0, 1);
+  add(key("campaign.ground_energies", V::kString, "\"\"",
+          "A file of ground-state energies per spin, the r-th number for realization r (header lines and commas "
+          "allowed). Cross-checks campaign.ground_states (to 1e-7 per spin), else is the ground truth."));
+  add(key("campaign.planted_all_up", V::kBool, "false",
+          "The instances have the planted ground state σ = +1 everywhere (the published Wishart files)."));
+  range(add(key("campaign.max_enumeration_spins", V::kInt, "24",
+                "Instances without given ground truth are enumerated exhaustively up to this N (else the best "
+                "energy any method found is the reference, marked 'best found').")),
+        0, 30);
+
+  // ---- sa
+  range(add(key("sa.T0", V::kReal, "1.0", "Initial temperature of simulated annealing: T_a = T0 s(a/A).")), 0.0,
+        std::nullopt);
+  range(add(key("sa.sweeps_per_step", V::kInt, "1", "Metropolis sweeps (N single-spin-flip attempts) per step.")), 1,
+        1e6);
+  range(add(key("sa.replicas", V::kInt, "10", "Independent SA runs per instance (spread over MPI ranks).")), 1,
+        1e7);
+
+  // ---- sqa
+  range(add(key("sqa.gamma0", V::kReal, "2.0",
+                "Initial transverse field of simulated quantum annealing: Γ_a = max(Γ0 s(a/A), gamma_min).")),
+        0.0, std::nullopt, true);
+  range(add(key("sqa.gamma_min", V::kReal, "1e-6",
+                "Smallest Γ used (the inter-slice coupling J⊥ = −(PT/2) ln tanh(Γ/(PT)) diverges at Γ = 0).")),
+        0.0, std::nullopt, true);
+  range(add(key("sqa.T", V::kReal, "0.05",
+                "Temperature T of the path integral (P slices, couplings scaled by 1/P; PT = 1 by default).")),
+        0.0, std::nullopt, true);
+  range(add(key("sqa.trotter_slices", V::kInt, "20", "Trotter slices P.")), 2, 100000);
+  range(add(key("sqa.sweeps_per_step", V::kInt, "1",
+                "Sweeps per step; a sweep is P·N local moves and, with global_moves, N all-slice moves.")),
+        1, 1e6);
+  range(add(key("sqa.replicas", V::kInt, "10", "Independent SQA runs per instance (spread over MPI ranks).")), 1,
+        1e7);
+  add(key("sqa.global_moves", V::kBool, "true", "Also flip a spin in all slices at once (one move per site and sweep)."));
 
   // ---- backend
   {
@@ -204,6 +349,10 @@ const std::vector<SectionSpec>& configSections() {
       {"anneal", "Variational annealing: `vna anneal` (defaults: the seed paper's Table I)."},
       {"replicas", "Independent annealing replicas."},
       {"analysis", "Analysis of the annealed networks: `vna analyze` (also run at the end of `vna anneal`)."},
+      {"landscape", "Loss landscapes L(θ* + αδ + βη) around annealing snapshots: `vna landscape`."},
+      {"campaign", "Campaigns: `vna campaign` runs every method on every instance at every annealing length."},
+      {"sa", "Simulated annealing (single-spin-flip Metropolis), a `vna campaign` method."},
+      {"sqa", "Simulated quantum annealing (path-integral Monte Carlo, Santoro et al. 2002), a `vna campaign` method."},
       {"backend", "Compute backend."},
       {"output", "Where results go."},
   };

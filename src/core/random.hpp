@@ -47,8 +47,10 @@ VNA_HOST_DEVICE inline RngWords philox(RngKey key, std::uint32_t c0, std::uint32
   return {{r[0], r[1], r[2], r[3]}};
 }
 
-// Uniform in [0, 1) with 24 random bits: exactly representable in float, identical on all backends.
-VNA_HOST_DEVICE inline float uniformFloat(std::uint32_t x) { return static_cast<float>(x >> 8) * 0x1.0p-24f; }
+// Uniform on the 2^23 midpoints (2j + 1)·2^-24 of (0, 1): exactly representable in float, identical
+// on all backends, and never 0 or 1, so `u < p` never draws an outcome whose probability is below
+// 2^-24 (an overflowing network's p ≈ e^-87 would otherwise be drawn once in 2^24 draws).
+VNA_HOST_DEVICE inline float uniformFloat(std::uint32_t x) { return static_cast<float>((x >> 8) | 1u) * 0x1.0p-24f; }
 // Uniform in [0, 1) with 53 random bits.
 VNA_HOST_DEVICE inline double uniformDouble(std::uint32_t hi, std::uint32_t lo) {
   const std::uint64_t v = (static_cast<std::uint64_t>(hi) << 21) ^ (lo >> 11);

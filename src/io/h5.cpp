@@ -242,6 +242,11 @@ template <class T>
 void writeBlock(hid_t dset, const std::vector<hsize_t>& offset, const std::vector<hsize_t>& count, const T* data) {
   Handle file_space(VNA_H5_ID(H5Dget_space(dset)));
   const int rank = H5Sget_simple_extent_ndims(file_space);
+  // A dataset with no elements has no storage: writing to it, even an empty selection, fails
+  // ("addr overflow"). Every rank sees the same extent, so all skip together.
+  const hssize_t extent = H5Sget_simple_extent_npoints(file_space);
+  if (extent < 0) fail("H5Sget_simple_extent_npoints", __FILE__, __LINE__);
+  if (extent == 0) return;
   const hsize_t n = count.empty() ? 0 : std::accumulate(count.begin(), count.end(), hsize_t(1), std::multiplies<>());
   Handle xfer = collectiveTransfer();
   if (n == 0 || rank == 0) {

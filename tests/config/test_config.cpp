@@ -76,7 +76,25 @@ TEST(Config, ResolvedYamlRoundTrips) {
   const Config again = Config::parse(c.resolvedYaml(), "resolved.yaml");
   EXPECT_EQ(again.resolvedYaml(), c.resolvedYaml());
   EXPECT_EQ(again.getInt("model.Ly"), 4);
-  EXPECT_EQ(c.seeds(), (std::vector<std::string>{"model.seed=1", "ansatz.seed=1", "replicas.seed=1"}));
+  EXPECT_EQ(c.seeds(), (std::vector<std::string>{"model.seed=1", "ansatz.seed=1", "replicas.seed=1",
+                                                "landscape.directions.seed=1", "landscape.seed=1", "campaign.seed=1"}));
+}
+
+// Keys grouped in a nested mapping (`landscape.directions.kind`) parse, report their lines, accept
+// --set with the full path, and reject unknown nested keys and scalars given for a group.
+TEST(Config, NestedKeyGroups) {
+  const Config c = Config::parse("landscape:\n  directions: {kind: pca, seed: 7}\n", "in.yaml",
+                                 {"landscape.directions.normalize=block"});
+  EXPECT_EQ(c.getString("landscape.directions.kind"), "pca");
+  EXPECT_EQ(c.getInt("landscape.directions.seed"), 7);
+  EXPECT_EQ(c.getString("landscape.directions.normalize"), "block");
+  EXPECT_TRUE(c.given("landscape.directions.kind"));
+  const Config again = Config::parse(c.resolvedYaml(), "resolved.yaml");
+  EXPECT_EQ(again.resolvedYaml(), c.resolvedYaml());
+  expectError("landscape:\n  directions:\n    kind: pca\n    sead: 2\n",
+              {"in.yaml", "landscape.directions.sead", "unknown key", "did you mean landscape.directions.seed", "line 4"});
+  expectError("landscape:\n  directions: pca\n", {"landscape.directions", "must be a mapping", "line 2"});
+  expectError("landscape:\n  directions: {kind: sideways}\n", {"landscape.directions.kind", "line 2"});
 }
 
 TEST(Config, PathsAreRelativeToTheConfigFile) {

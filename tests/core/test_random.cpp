@@ -8,6 +8,14 @@ namespace vna {
 
 // Origin: Random123's published known-answer test for Philox4x32-10 with zero counter and key
 // (kat_vectors in the Random123 distribution: 6627e8d5 e169c58d bc57ac4c 9b00dbd8).
+// The sampling uniform lies on the midpoint grid (2j+1)·2^-24: its extremes are exactly 2^-24 and
+// 1 − 2^-24 (closed form), so `u < p` never draws an outcome of probability below 2^-24.
+TEST(Random, UniformFloatNeverReachesZeroOrOne) {
+  EXPECT_EQ(uniformFloat(0u), 0x1.0p-24f);
+  EXPECT_EQ(uniformFloat(0xFFFFFFFFu), 1.0f - 0x1.0p-24f);
+  EXPECT_EQ(uniformFloat(0x80000000u), 0.5f + 0x1.0p-24f);
+}
+
 TEST(Random, PhiloxKnownAnswer) {
   const RngWords w = philox({0u, 0u}, 0u, 0u, 0u, 0u);
   EXPECT_EQ(w.v[0], 0x6627e8d5u);

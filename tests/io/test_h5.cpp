@@ -41,5 +41,23 @@ TEST(H5, CollectiveWritesReadBackExactly) {
   EXPECT_EQ(h5::readStringAttribute(f, "label"), "x");
 }
 
+// A dataset with no elements (e.g. "ground states found" when none was sampled) is created and
+// written collectively without error, and reads back empty.
+TEST(H5, EmptyDatasetsAreWritable) {
+  const Comm comm;
+  const std::string path = (test::tmpDir() / ("h5_empty_np" + std::to_string(comm.size()) + ".h5")).string();
+  {
+    h5::Handle f = h5::createFile(path, comm.raw());
+    h5::writeDataset<std::uint8_t>(f, "none", {0, 36}, nullptr, comm.rank());
+    h5::writeDataset(f, "empty_list", std::vector<double>{}, comm.rank());
+  }
+  comm.barrier();
+  h5::Handle f = h5::openFile(path, comm.raw(), false);
+  std::vector<hsize_t> dims;
+  EXPECT_TRUE(h5::readDataset<std::uint8_t>(f, "none", &dims).empty());
+  EXPECT_EQ(dims, (std::vector<hsize_t>{0, 36}));  // origin: the shape written
+  EXPECT_TRUE(h5::readDataset<double>(f, "empty_list").empty());
+}
+
 }  // namespace
 }  // namespace vna

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "anneal/variational_estimator.hpp"
 #include "device_hamiltonian.hpp"
 #include "model/newman_moore.hpp"
 #include "rnn_engine.hpp"
@@ -25,30 +26,40 @@ struct FlopCount {
   double forward = 0, backward = 0;
 };
 
-// Tensorized cells: only the products of the ACTIVE one-hot slot count as useful (one d_h × K
-// matrix per present predecessor, K = predecessors · d_h); the kernel evaluates both slots masked.
-FlopCount flopsPerSample(const EngineConfig& config) {
+// FLOPs of position k for one sample. Tensorized cells: only the products of the ACTIVE one-hot
+// slot count as useful (one d_h × K matrix per present predecessor, K = predecessors · d_h); the
+// kernel evaluates both slots masked.
+FlopCount flopsAt(const EngineConfig& config, int k) {
   const Lattice& g = config.lattice;
   const double h = config.hidden, in = h + 2;
   const bool two_d = config.cell == CellKind::kVanilla2d || config.cell == CellKind::kTensorized2d;
   const bool tensorized = config.cell == CellKind::kTensorized1d || config.cell == CellKind::kTensorized2d;
   const double inner = tensorized ? (two_d ? 2 : 1) * h : in;
-  FlopCount f;
   if (config.cell == CellKind::kDilated1d) {
     const int layers = dilatedLayers(g.numSites());
-    for (int k = 0; k < g.numSites(); ++k) {
-      double matrix = k >= 1 ? 2 * h * in : 0.0;  // layer 1
-      for (int l = 2; l <= layers; ++l) matrix += 2 * h * h * ((k >= (1 << (l - 1))) + 1);
-      f.forward += matrix + 2 * h;
-      f.backward += 2 * matrix + 4 * h;
-    }
-    return f;
+    double matrix = k >= 1 ? 2 * h * in : 0.0;  // layer 1
+    for (int l = 2; l <= layers; ++l) matrix += 2 * h * h * ((k >= (1 << (l - 1))) + 1);
+    return {matrix + 2 * h, 2 * matrix + 4 * h};
   }
-  for (int k = 0; k < g.numSites(); ++k) {
-    const int present = two_d ? (g.prev_horizontal[k] >= 0) + (g.prev_vertical[k] >= 0) : (k > 0);
-    f.forward += present * 2 * h * inner + 2 * h;
-    f.backward += present * (2 * h * inner + 2 * h * inner) + 4 * h;
+  const int present = two_d ? (g.prev_horizontal[k] >= 0) + (g.prev_vertical[k] >= 0) : (k > 0);
+  return {present * 2 * h * inner + 2 * h, present * (2 * h * inner + 2 * h * inner) + 4 * h};
+}
+
+FlopCount flopsPerSample(const EngineConfig& config) {
+  FlopCount f;
+  for (int k = 0; k < config.lattice.numSites(); ++k) {
+    const FlopCount at = flopsAt(config, k);
+    f.forward += at.forward;
+    f.backward += at.backward;
   }
+  return f;
+}
+
+// Forward FLOPs of logProbFlips per sample: flipping position k recomputes positions k+1 .. N−1, so
+// position j is recomputed j times (the later, costlier positions most often).
+double flipFlopsPerSample(const EngineConfig& config) {
+  double f = 0;
+  for (int j = 1; j < config.lattice.numSites(); ++j) f += j * flopsAt(config, j).forward;
   return f;
 }
 
@@ -143,16 +154,100 @@ void BM_LogProb(benchmark::State& state) {
   setFlops(state, flopsPerSample(s.config).forward * P * M);
 }
 
+// VQA's single-flip neighbours by logProbFlips on the kept activations of Ns = 100 samples: the
+// same outputs as BM_LogProb's M = Ns·N teacher-forced configurations. FLOPs: the suffix after each
+// flipped position (about (N − 1)/2 forward passes per sample).
+template <class Scalar>
+void BM_LogProbFlips(benchmark::State& state) {
+  const int L = static_cast<int>(state.range(0)), P = 1, Ns = 100, N = L * L;
+  Setup<Scalar> s(L, P, Ns);
+  Kokkos::View<double***, Kokkos::LayoutRight, MemSpace> logp_flip("bench::logp_flip", P, Ns, N);
+  s.engine.sample(Space(), s.params, s.streams, SampleCounters{1, 0, 0}, s.bits, s.logp, Activations::kKeep);
+  for (auto _ : state) {
+    s.engine.logProbFlips(Space(), s.params, s.bits, logp_flip);
+    Kokkos::fence();
+  }
+  setFlops(state, flipFlopsPerSample(s.config) * P * Ns);
+}
+
+// One VQA step at P = 1 on the engine (Newman-Moore, d_h = 40): sample, energies, log p of the Ns·N
+// single-flip neighbours, gradient. range(1) = 0: the materialized path (flipped configurations
+// written out and teacher-forced: Ns·N·N positions, then a logProb with kept activations for the
+// gradient); 1: logProbFlips on the activations kept by sample (Σ_k (N−1−k) positions per sample).
+// FLOPs: the useful forward work of the method plus the backward pass.
+template <class Scalar>
+void BM_VqaStep(benchmark::State& state) {
+  const int L = static_cast<int>(state.range(0)), P = 1, Ns = 100, N = L * L;
+  const bool shared_prefix = state.range(1) != 0;
+  Setup<Scalar> s(L, P, Ns);
+  const DeviceHamiltonian ham(newmanMoore(L, 1.0).hamiltonian);
+  Kokkos::View<double***, Kokkos::LayoutRight, MemSpace> logp_flip("bench::logp_flip", P, Ns, N);
+  Kokkos::View<std::uint8_t***, Kokkos::LayoutRight, MemSpace> flipped("bench::flipped", P, Ns * N, N);
+  Kokkos::View<double**, Kokkos::LayoutRight, MemSpace> flipped_logp("bench::flipped_logp", P, Ns * N);
+  std::uint32_t step = 0;
+  for (auto _ : state) {
+    const SampleCounters counters{1, step++, 0};
+    if (shared_prefix) {
+      s.engine.sample(Space(), s.params, s.streams, counters, s.bits, s.logp, Activations::kKeep);
+      s.engine.logProbFlips(Space(), s.params, s.bits, logp_flip);
+    } else {
+      s.engine.sample(Space(), s.params, s.streams, counters, s.bits, s.logp);
+      auto bits = s.bits;
+      Kokkos::parallel_for(
+          "bench::flip", Kokkos::MDRangePolicy<Space, Kokkos::Rank<3>>({0, 0, 0}, {P, Ns, N}),
+          KOKKOS_LAMBDA(int p, int q, int i) {
+            for (int j = 0; j < N; ++j) flipped(p, q * N + i, j) = bits(p, q, j) ^ static_cast<std::uint8_t>(j == i);
+          });
+      s.engine.logProb(Space(), s.params, flipped, flipped_logp);
+      s.engine.logProb(Space(), s.params, s.bits, s.logp, Activations::kKeep);
+    }
+    computeEnergies(Space(), ham, s.bits, s.energies);
+    s.engine.gradient(Space(), s.params, s.bits, s.weights, s.grad);
+    Kokkos::fence();
+  }
+  const FlopCount f = flopsPerSample(s.config);
+  // Forward work of the flips: N full passes and the logProb with kept activations (materialized), or
+  // the suffixes after each position.
+  const double flips = shared_prefix ? flipFlopsPerSample(s.config) : f.forward * N + f.forward;
+  setFlops(state, (f.forward + flips + f.backward) * P * Ns);
+}
+
+// A whole optimization step through VariationalEstimator::evaluate (sampling, energies, local
+// losses, statistics, gradient): what the annealer pays per update. range(0) = L, range(1) = P,
+// range(2) = 0 for VCA (classical, T = 1), 1 for VQA (quantum, Γ = 1).
+template <class Scalar>
+void BM_EstimatorStep(benchmark::State& state) {
+  const int L = static_cast<int>(state.range(0)), P = static_cast<int>(state.range(1)), Ns = 100;
+  const bool quantum = state.range(2) != 0;
+  Setup<Scalar> s(L, P, 1);
+  VariationalEstimator<Scalar> estimator(s.engine, newmanMoore(L, 1.0).hamiltonian);
+  typename RnnEngine<Scalar>::GradView grad = s.grad;
+  std::uint32_t step = 0;
+  for (auto _ : state) {
+    const LossStats st = estimator.evaluate(s.params, s.streams, SampleCounters{1, step++, 0}, Ns,
+                                            quantum ? LossMode::kQuantum : LossMode::kClassical, 1.0, 1.0, &grad);
+    benchmark::DoNotOptimize(st.loss.data());
+  }
+}
+
 BENCHMARK_TEMPLATE(BM_Sample, float)->Args({16, 1})->Args({16, 100})->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_Sample, double)->Args({16, 1})->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_VcaStep, float)->Arg(16)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_VcaStep, double)->Arg(16)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_Gradient, float)->Arg(16)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_LogProb, float)->Arg(5)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_LogProbFlips, float)->Arg(5)->Arg(16)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_Sample, float, CellKind::kTensorized2d)->Args({16, 1})->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_VcaStep, float, CellKind::kTensorized2d)->Arg(16)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_Sample, float, CellKind::kDilated1d)->Args({16, 1})->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_VcaStep, float, CellKind::kDilated1d)->Arg(16)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_VqaStep, float)->Args({5, 0})->Args({5, 1})->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(BM_EstimatorStep, float)
+    ->Args({16, 1, 0})
+    ->Args({16, 100, 0})
+    ->Args({5, 1, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace vna

@@ -1,0 +1,112 @@
+#pragma once
+// The native CUDA engine for the vanilla RNN cells (vanilla1d, vanilla2d): the batched sample /
+// logProb / gradient of RnnEngine (rnn_engine.hpp) as fused CUDA kernels plus cuBLAS. This header is
+// plain C++ with raw pointers, so that nvcc never compiles Kokkos and the Kokkos side never needs CUDA
+// headers; RnnEngine reaches it through cuda_backend.cpp. Design and costs: doc/performance.md,
+// "CUDA backend"; the random-stream and probability formulas are sampling_rule.hpp's, shared with
+// the Kokkos backend, so both draw the same samples for the same seeds (up to float rounding).
+//
+// Layouts are those of RnnEngine: params [P][n_params], bits [P][M][N] (by site), logp / energies /
+// weights [P][M], grad [P][n_params] (double).
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace vna {
+namespace cuda {
+
+// What the kernels need to know about a vanilla network (built from ParamLayout and Lattice).
+struct NetworkSpec {
+  int n_sites = 0;
+  int hidden = 0;  // d_h
+  int inputs = 1;  // predecessors per position: 1 (vanilla1d) or 2 (vanilla2d)
+  std::size_t n_params = 0;
+  std::size_t weight_offset[2] = {0, 0};  // W_j [d_h][d_h + 2], row-major ([h; onehot(b)] columns)
+  std::size_t bias_offset = 0, u_offset = 0, d_offset = 0;
+  std::vector<int> order;        // order[k] = site of autoregressive position k
+  std::vector<int> predecessor;  // [k * 2 + j] = position read by input j at position k (−1: none)
+};
+
+// The classical part of a Hamiltonian as CSR arrays (see DeviceHamiltonian).
+struct HamiltonianSpec {
+  int num_spins = 0;
+  std::vector<int> term_offsets{0}, term_sites;
+  std::vector<double> term_coeffs;
+  std::vector<int> field_sites;
+  std::vector<double> field_values;
+};
+
+struct Counters {
+  std::uint64_t seed = 0;
+  std::uint32_t step = 0, first_sample = 0;
+};
+
+// A thread's register tile: `rows` hidden units × `samples` samples. {0, 0}: chosen per call.
+struct Tile {
+  int rows = 0, samples = 0;
+  int warps_per_block = 0;  // 0: chosen per call
+};
+
+// Where the time of the last call went (CUDA events; only with setProfiling(true)).
+struct Profile {
+  double upload_ms = 0, forward_ms = 0, backward_ms = 0, gemm_ms = 0, download_ms = 0;
+  std::string forward_plan, backward_plan;  // tile, warps per block, blocks, shared memory
+};
+
+template <class Scalar>
+class Engine {
+ public:
+  // Runs on the CUDA device current at construction. Throws Error when the network cannot run
+  // (unsupportedReason says why).
+  explicit Engine(const NetworkSpec& spec);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Empty when the current device can run this network; otherwise why not (a predecessor structure
+  // the gradient layout cannot express, or a row buffer larger than the device's shared memory).
+  static std::string unsupportedReason(const NetworkSpec& spec);
+
+  void setHamiltonian(const HamiltonianSpec& hamiltonian);
+
+  // Host memory in and out; each returns when its outputs are in host memory. bits (sample) and
+  // energies may be null: not returned. keep: store what gradient() needs.
+  void sample(const Scalar* params, int P, const std::uint32_t* stream_ids, const Counters& counters, int M,
+              std::uint8_t* bits, double* logp, double* energies, bool keep);
+  void logProb(const Scalar* params, int P, const std::uint8_t* bits, int M, double* logp, bool keep);
+  // Needs the kept activations of the last sample/logProb with keep on this [P][M] batch and these
+  // bits (checked: a mismatch throws Error).
+  void gradient(const Scalar* params, int P, const std::uint8_t* bits, int M, const double* weights, double* grad);
+
+  // The same with every pointer in device memory, asynchronous on this engine's stream (for drivers
+  // that keep their data on the GPU, and the benchmarks). gradientOnDevice synchronizes (misuse check).
+  void sampleOnDevice(const Scalar* params, int P, const std::uint32_t* stream_ids, const Counters& counters, int M,
+                      std::uint8_t* bits, double* logp, double* energies, bool keep);
+  void logProbOnDevice(const Scalar* params, int P, const std::uint8_t* bits, int M, double* logp, bool keep);
+  void gradientOnDevice(const Scalar* params, int P, const std::uint8_t* bits, int M, const double* weights,
+                        double* grad);
+  void synchronize();
+
+  // The tiles compiled into this build, and forcing one (benchmarks, tests; VNA_CUDA_TILE=R,C[,W] in
+  // the environment does the same for a whole run).
+  static std::vector<Tile> compiledTiles();
+  void setTile(const Tile& tile);
+  void setProfiling(bool on);
+  const Profile& lastProfile() const;
+
+  std::size_t workspaceBytes() const;
+  int device() const;
+  std::string deviceName() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+extern template class Engine<float>;
+extern template class Engine<double>;
+
+}  // namespace cuda
+}  // namespace vna

@@ -1,0 +1,60 @@
+#pragma once
+// The interface every backend of RnnEngine implements (rnn_engine.cpp: the Kokkos kernels;
+// kernels/cuda/cuda_backend.cpp: the native CUDA kernels). Only backends include this header.
+#include <memory>
+#include <string>
+
+#include "model/hamiltonian.hpp"
+#include "rnn_engine.hpp"
+
+namespace vna {
+
+template <class Scalar>
+class RnnEngine<Scalar>::Impl {
+ public:
+  using Engine = RnnEngine<Scalar>;
+  virtual ~Impl() = default;
+  virtual void sample(const typename Engine::execution_space& space, const typename Engine::ParamsView& params,
+                      const typename Engine::StreamIdsView& stream_ids, const SampleCounters& counters,
+                      const typename Engine::BitsView& bits, const typename Engine::LogProbView& logp,
+                      Activations activations) = 0;
+  virtual void logProb(const typename Engine::execution_space& space, const typename Engine::ParamsView& params,
+                       const typename Engine::ConstBitsView& bits, const typename Engine::LogProbView& logp,
+                       Activations activations) = 0;
+  virtual void gradient(const typename Engine::execution_space& space, const typename Engine::ParamsView& params,
+                        const typename Engine::ConstBitsView& bits, const typename Engine::WeightsView& weights,
+                        const typename Engine::GradView& grad) = 0;
+  virtual std::size_t workspaceBytes() const = 0;
+
+  // Backends with a prefix-sharing flip kernel fill logp_flip and return true; false leaves the call
+  // to RnnEngine's generic path (flipped configurations materialized in blocks, then logProb).
+  virtual bool logProbFlips(const typename Engine::execution_space& /*space*/,
+                            const typename Engine::ParamsView& /*params*/,
+                            const typename Engine::ConstBitsView& /*bits*/,
+                            const typename Engine::FlipLogProbView& /*logp_flip*/) {
+    return false;
+  }
+
+  // Backends that evaluate energies inside their sampling kernel override these three; the others get
+  // RnnEngine's generic path (sample into a buffer, then computeEnergies).
+  virtual bool fusedEnergies() const { return false; }
+  virtual void setHamiltonian(const Hamiltonian& /*hamiltonian*/) {}
+  virtual void sampleWithEnergies(const typename Engine::execution_space& /*space*/,
+                                  const typename Engine::ParamsView& /*params*/,
+                                  const typename Engine::StreamIdsView& /*stream_ids*/,
+                                  const SampleCounters& /*counters*/, const typename Engine::BitsView& /*bits*/,
+                                  const typename Engine::LogProbView& /*logp*/,
+                                  const typename Engine::LogProbView& /*energies*/, Activations /*activations*/) {}
+};
+
+#ifdef VNA_HAVE_CUDA
+// kernels/cuda/cuda_backend.cpp. Returns the CUDA implementation for `config` on the current CUDA
+// device, or nullptr with `why_not` set when the CUDA kernels cannot run this network (a cell without
+// CUDA kernels, a lattice whose row buffer does not fit on chip); `description` names the device.
+template <class Scalar>
+std::unique_ptr<typename RnnEngine<Scalar>::Impl> makeCudaEngineImpl(const EngineConfig& config,
+                                                                     const ParamLayout& layout,
+                                                                     std::string& description, std::string& why_not);
+#endif
+
+}  // namespace vna

@@ -1,0 +1,53 @@
+// `vna campaign`: every method on every instance at every annealing length, into one resumable result
+// file (src/campaign). Everything that can be wrong with the input is checked before the file exists.
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "analysis/sample_analysis.hpp"
+#include "app/command.hpp"
+#include "app/model_from_config.hpp"
+#include "campaign/campaign_runner.hpp"
+#include "core/error.hpp"
+
+namespace vna {
+
+// anneal_command.cpp
+AnalysisSettings analysisSettingsFromConfig(const Config& c);
+std::string selectBackend(const Config& c);
+void checkAnsatzFitsModel(const Config& c, const Model& model);
+
+nlohmann::json runCampaignCommand(const CommandContext& ctx) {
+  const Config& cfg = ctx.config;
+  const CampaignSpec spec = campaignSpecFromConfig(cfg, modelSpecFromConfig(cfg));
+  std::unique_ptr<VariationalRunSettings> variational;
+  if (spec.usesVariational()) {
+    for (const auto& inst : spec.instances) checkAnsatzFitsModel(cfg, inst.model);
+    variational = std::make_unique<VariationalRunSettings>();
+    variational->anneal = annealSettingsFromConfig(cfg);
+    variational->analysis = analysisSettingsFromConfig(cfg);
+    for (std::int64_t A : spec.steps) {
+      const AnnealPlan& p = variational->anneal.plan;
+      if (p.warmup + A * p.train > 0xFFFFFFF0LL)
+        cfg.fail("campaign.annealing_steps",
+                 fmt::format("{} annealing steps of {} updates (plus warmup) exceed 2^32 updates", A, p.train));
+    }
+  }
+  const std::string backend = selectBackend(cfg);
+
+  ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true);
+  if (file.resumed() && h5::hasAttribute(file.root(), "config") &&
+      h5::readStringAttribute(file.root(), "config") != cfg.resolvedYaml())
+    throw InputError(
+        fmt::format("{}: was started with a different configuration; resume with the same config and "
+                    "--set options (or use --force to start over)",
+                    file.partialPath().string()));
+  file.writeProvenance(cfg, backend);
+  const CampaignTable table = runCampaign(ctx.comm, spec, variational.get(), file, ctx.log);
+  file.commit();
+  ctx.log.info("residual energy per spin over instances:\n{}", summaryText(summarizeCampaign(table)));
+  ctx.log.info("wrote {} (plot: tools/plot_residual.py {})", file.path().string(), file.path().string());
+  return campaignJson(table, file.path().string());
+}
+
+}  // namespace vna

@@ -1,0 +1,57 @@
+#!/bin/bash
+# Residual energy of VCA, SA and SQA at equal numbers of annealing steps, over disorder realizations:
+# the 25 published 2D Edwards-Anderson 10x10 instances (exact ground states) and Sherrington-Kirkpatrick
+# N = 20..100 over 25 realizations (N = 20 enumerated exactly, larger N against the best energy any
+# method found, marked 'best found' in the file). Writes one campaign file per family, the summary
+# tables (vna analyze) and the plots (tools/plot_residual.py) into OUT.
+#
+#   tools/bench/residual_campaigns.sh [--small] [--ranks N] [--vna PATH] [OUT]
+#
+# --small: 5 realizations, annealing_steps [10, 100], SK sizes 20 and 40 (a few minutes on 2 cores).
+# The full run (default) uses the sizes of input/ea_10x10_campaign.yaml with annealing_steps
+# [10, 100, 1000] and SK sizes [20, 40, 60, 80, 100]: hours on 2 cores, minutes on a GPU node; scale
+# further with --set (see the notes in input/ea_10x10_campaign.yaml).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+small=0
+ranks=2
+vna=""
+out=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --small) small=1 ;;
+    --ranks) ranks=$2; shift ;;
+    --vna) vna=$2; shift ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) out=$1 ;;
+  esac
+  shift
+done
+vna=${vna:-$(command -v vna || echo "$here/build/src/vna")}
+out=${out:-residual_campaigns}
+mkdir -p "$out"
+run() { if [ "$ranks" -gt 1 ]; then mpiexec -n "$ranks" "$vna" "$@"; else "$vna" "$@"; fi; }
+
+if [ $small = 1 ]; then
+  ea_set=(--set campaign.realizations=5 --set campaign.annealing_steps=[10,100])
+  sk_set=(--set campaign.sizes=[20,40] --set campaign.realizations=5 --set campaign.annealing_steps=[10,100])
+else
+  ea_set=(--set campaign.annealing_steps=[10,100,1000])
+  sk_set=(--set campaign.sizes=[20,40,60,80,100] --set campaign.realizations=25
+          --set campaign.annealing_steps=[10,100,1000])
+fi
+# SK: N = 20 is enumerated (2^20 states); the RNN is the fully connected vanilla1d cell.
+sk_set+=(--set campaign.max_enumeration_spins=20)
+
+for family in ea sk; do
+  if [ $family = ea ]; then cfg="$here/input/ea_10x10_campaign.yaml"; set_args=("${ea_set[@]}")
+  else cfg="$here/input/sk_campaign.yaml"; set_args=("${sk_set[@]}"); fi
+  result="$out/$family.campaign.h5"
+  echo "== $family: $cfg ${set_args[*]}"
+  start=$(date +%s)
+  run campaign "$cfg" "${set_args[@]}" --output "$result" --force
+  echo "== $family: $(( $(date +%s) - start )) s"
+  "$vna" analyze "$cfg" "${set_args[@]}" --set analysis.source="$(realpath "$result")" \
+    --output "$out/$family.analyze.h5" --force
+  /usr/bin/python3 "$here/tools/plot_residual.py" "$result" --out "$out/${family}_residual"
+done
