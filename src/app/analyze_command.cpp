@@ -52,8 +52,9 @@ nlohmann::json runAnalyze(const CommandContext& ctx) {
   as.samples = cfg.getInt("analysis.samples");
   as.stored = cfg.getInt("analysis.stored_samples");
 
+  const std::string backend = selectBackend(cfg);
   ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/false);
-  file.writeProvenance(cfg, fmt::format("kokkos ({})", Kokkos::DefaultExecutionSpace::name()));
+  file.writeProvenance(cfg, backend);
   h5::writeAttribute(file.root(), "source", source);
   writeModelGroup(file.root(), "model", model, ctx.comm);
   const GroundTruth truth = groundTruthFor(model, ctx.comm);

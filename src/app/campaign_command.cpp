@@ -14,7 +14,6 @@ namespace vna {
 
 // anneal_command.cpp
 AnalysisSettings analysisSettingsFromConfig(const Config& c);
-std::string selectBackend(const Config& c);
 void checkAnsatzFitsModel(const Config& c, const Model& model);
 
 nlohmann::json runCampaignCommand(const CommandContext& ctx) {

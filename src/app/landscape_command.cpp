@@ -17,7 +17,6 @@
 
 namespace vna {
 
-std::string selectBackend(const Config& c);  // anneal_command.cpp
 
 namespace {
 

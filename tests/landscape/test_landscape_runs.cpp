@@ -68,7 +68,7 @@ const char* kGrid = R"(  snapshots: [initial, "T=1.0", final]
   batch: 10
 )";
 
-TEST(LandscapeRuns, OneAndTwoRanksGiveIdenticalFiles) {
+TEST(LandscapeRuns, OneTwoAndFourRanksGiveIdenticalFiles) {
   const fs::path dir = workDir("ranks");
   const fs::path cfg = test::writeFile(dir / "ls.yaml", landscapeConfig(kGrid));
   const auto r1 = landscape(cfg, dir / "np1.h5", 1, "--json", "", false);
@@ -76,6 +76,10 @@ TEST(LandscapeRuns, OneAndTwoRanksGiveIdenticalFiles) {
   ASSERT_EQ(r1.exit_code, 0) << r1.out;
   ASSERT_EQ(r2.exit_code, 0) << r2.out;
   EXPECT_EQ(test::compareH5((dir / "np1.h5").string(), (dir / "np2.h5").string(), {}), "");
+  // 4 ranks on this 2-core machine need OpenMPI's consent to oversubscribe.
+  const auto r4 = landscape(cfg, dir / "np4.h5", 4, "", "OMPI_MCA_rmaps_base_oversubscribe=1");
+  ASSERT_EQ(r4.exit_code, 0) << r4.out;
+  EXPECT_EQ(test::compareH5((dir / "np1.h5").string(), (dir / "np4.h5").string(), {}), "");
   const auto j1 = nlohmann::json::parse(r1.out), j2 = nlohmann::json::parse(r2.out);
   EXPECT_EQ(j1.at("snapshots"), j2.at("snapshots"));
   ASSERT_EQ(j1.at("snapshots").size(), 3u);
