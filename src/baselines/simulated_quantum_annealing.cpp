@@ -66,15 +66,10 @@ MonteCarloBatch simulatedQuantumAnnealing(const Hamiltonian& h_in, const SqaSche
   h.finalize();
   const RngKey key = monteCarloKey(id);
 
-  MonteCarloBatch out;
-  out.num_spins = N;
-  out.first_replica = first_replica;
-  out.count = count;
-  out.bits.assign(static_cast<std::size_t>(count) * N, 0);
-  out.energy.assign(count, 0.0);
-  if (record_steps) out.step_energy.assign(static_cast<std::size_t>(count) * A, 0.0);
-  out.attempts = static_cast<std::int64_t>(count) * static_cast<std::int64_t>(A) * schedule.sweeps_per_step * N *
-                 (P + (schedule.global_moves ? 1 : 0));
+  MonteCarloBatch out = MonteCarloBatch::allocate(
+      N, first_replica, count, A, record_steps,
+      static_cast<std::int64_t>(count) * static_cast<std::int64_t>(A) * schedule.sweeps_per_step * N *
+          (P + (schedule.global_moves ? 1 : 0)));
 
   Bit* bits_all = out.bits.data();
   double* energy_all = out.energy.data();

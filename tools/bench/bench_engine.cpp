@@ -251,18 +251,3 @@ BENCHMARK_TEMPLATE(BM_EstimatorStep, float)
 
 }  // namespace
 }  // namespace vna
-
-int main(int argc, char** argv) {
-  Kokkos::initialize(argc, argv);
-  int rc = 0;
-  {
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv))
-      rc = 1;
-    else
-      benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-  }
-  Kokkos::finalize();
-  return rc;
-}

@@ -121,18 +121,3 @@ BENCHMARK(BM_LandscapeCommand)->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark:
 
 }  // namespace
 }  // namespace vna
-
-int main(int argc, char** argv) {
-  Kokkos::initialize(argc, argv);
-  int rc = 0;
-  {
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv))
-      rc = 1;
-    else
-      benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-  }
-  Kokkos::finalize();
-  return rc;
-}
