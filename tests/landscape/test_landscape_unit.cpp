@@ -134,6 +134,8 @@ TEST(LandscapeTrajectory, ProjectionRecoversPlaneCoordinates) {
       t.params.push_back(theta[i] + coords[k][0] * delta[i] + coords[k][1] * eta[i] + (k == 2 ? noise[i] : 0.0));
   }
   const auto p = projectOntoPlane(t, theta, delta, eta);
+  // Origin: the points were built at these coordinates (noise ⟂ plane), so least squares recovers them
+  // exactly; 1e-10 is double rounding over n-term dot products of O(1) vectors.
   for (int k = 0; k < 3; ++k) {
     EXPECT_NEAR(p.coords[2 * k], coords[k][0], 1e-10);
     EXPECT_NEAR(p.coords[2 * k + 1], coords[k][1], 1e-10);
