@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
-#include "device_hamiltonian.hpp"
+#include "kokkos/device_hamiltonian.hpp"
 #include "exact/enumeration.hpp"
 #include "io/h5.hpp"
 #include "rnn_engine.hpp"

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "device_hamiltonian.hpp"
+#include "kokkos/device_hamiltonian.hpp"
 #include "model/hamiltonian.hpp"
 #include "rnn_engine.hpp"
 

@@ -9,7 +9,7 @@
 #include "app/command.hpp"
 #include "app/model_from_config.hpp"
 #include "core/error.hpp"
-#include "engine_config.hpp"
+#include "backend_registry.hpp"
 #ifdef VNA_HAVE_CUDA
 #include "cuda/cuda_device.hpp"
 #endif

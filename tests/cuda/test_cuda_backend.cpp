@@ -19,7 +19,7 @@
 #include "anneal/variational_estimator.hpp"
 #include "core/error.hpp"
 #include "cuda/cuda_device.hpp"
-#include "device_hamiltonian.hpp"
+#include "kokkos/device_hamiltonian.hpp"
 #include "io/h5.hpp"
 #include "model/newman_moore.hpp"
 #include "rnn_engine.hpp"

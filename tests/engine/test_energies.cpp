@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "core/random.hpp"
-#include "device_hamiltonian.hpp"
+#include "kokkos/device_hamiltonian.hpp"
 #include "engine_test_utils.hpp"
 #include "model/newman_moore.hpp"
 

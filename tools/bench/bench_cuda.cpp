@@ -23,9 +23,11 @@
 #include "anneal/variational_estimator.hpp"
 #include "cuda/cuda_check.hpp"
 #include "cuda/cuda_device.hpp"
+#include "cuda/cuda_backend.hpp"
 #include "cuda/cuda_engine.hpp"
 #include "cuda/device_buffer.hpp"
 #include "model/newman_moore.hpp"
+#include "network_tables.hpp"
 #include "param_layout.hpp"
 #include "rnn_engine.hpp"
 
@@ -91,36 +93,6 @@ std::vector<float> landscapeParams(const ParamLayout& layout, int K) {
   return out;
 }
 
-cuda::NetworkSpec networkSpec(const Lattice& lattice, const ParamLayout& layout) {
-  cuda::NetworkSpec spec;
-  spec.n_sites = lattice.numSites();
-  spec.hidden = layout.hidden;
-  spec.inputs = 2;
-  spec.n_params = layout.total;
-  spec.weight_offset[0] = layout.block("Wh").offset;
-  spec.weight_offset[1] = layout.block("Wv").offset;
-  spec.bias_offset = layout.block("c").offset;
-  spec.u_offset = layout.block("U").offset;
-  spec.d_offset = layout.block("d").offset;
-  spec.order = lattice.order;
-  for (int k = 0; k < spec.n_sites; ++k) {
-    spec.predecessor.push_back(lattice.prev_horizontal[k]);
-    spec.predecessor.push_back(lattice.prev_vertical[k]);
-  }
-  return spec;
-}
-
-cuda::HamiltonianSpec hamiltonianSpec(const Hamiltonian& h) {
-  cuda::HamiltonianSpec s;
-  s.num_spins = h.numSpins();
-  for (std::size_t t = 0; t < h.numTerms(); ++t) {
-    s.term_coeffs.push_back(h.termCoeff(t));
-    s.term_sites.insert(s.term_sites.end(), h.termSitesBegin(t), h.termSitesEnd(t));
-    s.term_offsets.push_back(static_cast<int>(s.term_sites.size()));
-  }
-  return s;
-}
-
 std::string rateNote(double s, double flops, double peak) {
   char buf[96];
   std::snprintf(buf, sizeof buf, "(%.1f TFLOP/s, %.0f%% of FP32 peak)", flops / s * 1e-12, 100.0 * flops / s / peak);
@@ -138,8 +110,8 @@ void benchLandscape(bool quick, bool tiles, double peak_flops) {
   const std::vector<float> params = landscapeParams(layout, K);
 
   // Device-resident: parameters on the GPU, log p and energies fused, configurations never leave it.
-  cuda::Engine<float> engine(networkSpec(model.lattice, layout));
-  engine.setHamiltonian(hamiltonianSpec(model.hamiltonian));
+  cuda::Engine<float> engine(cuda::networkSpecOf(model.lattice, layout));
+  engine.setHamiltonian(hamiltonianRows(model.hamiltonian));
   cuda::DeviceBuffer<float> d_params(params.size());
   cuda::DeviceBuffer<std::uint32_t> d_ids(P);
   cuda::DeviceBuffer<double> d_logp(static_cast<std::size_t>(P) * Ns), d_energy(static_cast<std::size_t>(P) * Ns);
@@ -304,7 +276,7 @@ void benchStepBreakdown(int L, int P) {
   // Where the time of a VCA step goes on the GPU (CUDA events inside cuda::Engine, host interface).
   const Model model = newmanMoore(L, 1.0);
   const ParamLayout layout = makeParamLayout(CellKind::kVanilla2d, 40, L * L);
-  cuda::Engine<float> engine(networkSpec(model.lattice, layout));
+  cuda::Engine<float> engine(cuda::networkSpecOf(model.lattice, layout));
   engine.setProfiling(true);
   const int Ns = 100, N = L * L;
   const std::size_t n = layout.total;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "anneal/variational_estimator.hpp"
-#include "device_hamiltonian.hpp"
+#include "kokkos/device_hamiltonian.hpp"
 #include "model/newman_moore.hpp"
 #include "rnn_engine.hpp"
 

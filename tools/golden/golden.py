@@ -134,6 +134,7 @@ def main():
     p.add_argument("--work", default=None)
     p.add_argument("--cases", nargs="*", default=None, help="only these cases (default: all)")
     args = p.parse_args()
+    args.vna = os.path.abspath(args.vna)
     work = args.work or tempfile.mkdtemp(prefix="vna-golden-")
     os.makedirs(work, exist_ok=True)
     os.makedirs(RECORDS, exist_ok=True)
