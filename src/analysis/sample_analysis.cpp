@@ -10,10 +10,9 @@
 #include <cstring>
 
 #include "core/error.hpp"
-#include "kokkos/device_hamiltonian.hpp"
 #include "exact/enumeration.hpp"
 #include "io/h5.hpp"
-#include "rnn_engine.hpp"
+#include "network/network.hpp"
 
 namespace vna {
 
@@ -41,17 +40,11 @@ struct BatchSums {
   std::int64_t count = 0, gs = 0;
 };
 
-template <class Scalar>
 std::vector<ReplicaAnalysis> analyze(const Comm& comm, const AnalysisSettings& st, const Model& model,
                                      const GroundTruth& truth, const std::vector<double>& params_all, int R,
                                      const Log& log) {
-  using Engine = RnnEngine<Scalar>;
-  EngineConfig ec;
-  ec.cell = st.cell;
-  ec.hidden = st.hidden;
-  ec.lattice = model.lattice;
-  Engine engine(ec);
-  const std::size_t n = engine.numParams();
+  Network network(st.ansatz, model.lattice, model.hamiltonian);
+  const std::size_t n = network.numParams();
   const int N = model.hamiltonian.numSpins();
   if (params_all.size() != static_cast<std::size_t>(R) * n)
     throw Error(fmt::format("analysis: {} parameters for {} replicas of {}", params_all.size(), R, n));
@@ -59,20 +52,10 @@ std::vector<ReplicaAnalysis> analyze(const Comm& comm, const AnalysisSettings& s
   const std::int64_t B = std::min<std::int64_t>(kAnalysisBatch, M);
   const std::int64_t num_batches = (M + B - 1) / B;
   const double tol = truth.energy ? 1e-9 * std::max(1.0, std::abs(*truth.energy)) : 0.0;
-
-  Kokkos::View<Scalar**, Kokkos::LayoutRight, typename Engine::memory_space> params("vna::analysis::params", R, n);
-  auto h_params = Kokkos::create_mirror_view(params);
-  for (int r = 0; r < R; ++r)
-    for (std::size_t i = 0; i < n; ++i) h_params(r, i) = static_cast<Scalar>(params_all[r * n + i]);
-  Kokkos::deep_copy(params, h_params);
-  Kokkos::View<std::uint32_t*, typename Engine::memory_space> ids("vna::analysis::ids", R);
-  auto h_ids = Kokkos::create_mirror_view(ids);
-  for (int r = 0; r < R; ++r) h_ids(r) = static_cast<std::uint32_t>(r);
-  Kokkos::deep_copy(ids, h_ids);
-  const DeviceHamiltonian dh(model.hamiltonian);
-  typename Engine::BitsView bits("vna::analysis::bits", R, B, N);
-  typename Engine::LogProbView logp("vna::analysis::logp", R, B);
-  EnergyView energies("vna::analysis::energies", R, B);
+  std::vector<std::uint32_t> ids(R);
+  for (int r = 0; r < R; ++r) ids[r] = static_cast<std::uint32_t>(r);
+  SampleNeeds needs;
+  needs.configurations = true;
 
   std::vector<double> sums(static_cast<std::size_t>(R) * num_batches * 3, 0.0);  // sum_e, sum_e2, min (as -max)
   std::vector<std::int64_t> counts(static_cast<std::size_t>(R) * num_batches * 2, 0);
@@ -80,26 +63,23 @@ std::vector<ReplicaAnalysis> analyze(const Comm& comm, const AnalysisSettings& s
   std::vector<std::map<std::vector<Bit>, std::int64_t>> gs(R);
   std::vector<std::uint8_t> stored_local;  // rows: replica(4 bytes) sample id (8 bytes) bits (N)
   std::vector<double> stored_energy_local;
-  const typename Engine::execution_space space;
   for (std::int64_t b = comm.rank(); b < num_batches; b += comm.size()) {
     const std::int64_t count = std::min(B, M - b * B);
     SampleCounters c;
     c.seed = st.seed;
     c.step = kAnalysisStep;
     c.first_sample = static_cast<std::uint32_t>(b * B);
-    engine.sample(space, params, ids, c, bits, logp, Activations::kDiscard);
-    computeEnergies(space, dh, bits, energies);
-    space.fence();
-    auto h_bits = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), bits);
-    auto h_e = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), energies);
+    network.sample(ParameterSets::explicitSets(params_all, n), ids, c, static_cast<int>(B), needs);
+    const std::vector<Bit>& bits = network.configurations();
+    const std::vector<double>& energies = network.energies();
     for (int r = 0; r < R; ++r) {
       BatchSums s;
       for (std::int64_t k = 0; k < count; ++k) {
-        const double e = h_e(r, k);
+        const double e = energies[static_cast<std::size_t>(r) * B + k];
         s.sum_e += e;
         s.sum_e2 += e * e;
         s.min_e = std::min(s.min_e, e);
-        const Bit* row = &h_bits(r, k, 0);
+        const Bit* row = &bits[(static_cast<std::size_t>(r) * B + k) * N];
         if (truth.energy && std::abs(e - *truth.energy) <= tol) {
           ++s.gs;
           std::vector<Bit> key(row, row + N);
@@ -232,8 +212,7 @@ std::vector<ReplicaAnalysis> analyze(const Comm& comm, const AnalysisSettings& s
 std::vector<ReplicaAnalysis> analyzeReplicas(const Comm& comm, const AnalysisSettings& settings, const Model& model,
                                              const GroundTruth& truth, const std::vector<double>& params, int replicas,
                                              const Log& log) {
-  return settings.double_precision ? analyze<double>(comm, settings, model, truth, params, replicas, log)
-                                   : analyze<float>(comm, settings, model, truth, params, replicas, log);
+  return analyze(comm, settings, model, truth, params, replicas, log);
 }
 
 void writeAnalysis(hid_t root, const Comm& comm, const AnalysisSettings& st, const Model& model,

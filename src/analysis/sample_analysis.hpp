@@ -18,7 +18,7 @@
 #include "core/log.hpp"
 #include "core/mpi_comm.hpp"
 #include "model/model.hpp"
-#include "param_layout.hpp"
+#include "network/ansatz.hpp"
 
 namespace vna {
 
@@ -30,9 +30,7 @@ struct AnalysisSettings {
   std::int64_t samples = 100000;
   std::int64_t stored = 1000;
   std::uint64_t seed = 1;  // sampling seed (replicas.seed)
-  CellKind cell = CellKind::kVanilla2d;
-  int hidden = 40;
-  bool double_precision = false;
+  AnsatzSpec ansatz;
 };
 
 struct GroundTruth {

@@ -13,7 +13,7 @@
 #include "core/error.hpp"
 #include "core/signals.hpp"
 #include "io/h5.hpp"
-#include "rnn_engine.hpp"
+#include "network/network.hpp"
 
 namespace vna {
 
@@ -34,10 +34,7 @@ AnnealSettings annealSettingsFromConfig(const Config& c) {
   s.progress_seconds = c.getReal("anneal.progress_seconds");
   s.replicas = static_cast<int>(c.getInt("replicas.count"));
   s.sample_seed = static_cast<std::uint64_t>(c.getInt("replicas.seed"));
-  s.init_seed = static_cast<std::uint64_t>(c.getInt("ansatz.seed"));
-  s.cell = parseCellKind(c.getString("ansatz.cell"));
-  s.hidden = static_cast<int>(c.getInt("ansatz.hidden"));
-  s.double_precision = c.getString("ansatz.precision") == "double";
+  s.ansatz = ansatzFromConfig(c);
   if (s.plan.numUpdates() == 0) c.fail("anneal.annealing_steps", "warmup_steps and annealing_steps are both 0: nothing to do");
   if (s.plan.numUpdates() > 0xFFFFFFF0LL) c.fail("anneal.annealing_steps", "more than 2^32 updates");
   return s;
@@ -112,20 +109,14 @@ std::string formatDuration(double seconds) {
 constexpr const char* kTraceNames[] = {"loss", "loss_err", "energy", "entropy", "grad_norm", "min_energy"};
 constexpr int kNumTrace = 6;
 
-template <class Scalar>
 AnnealOutcome anneal(const Comm& comm, const AnnealSettings& s, const Model& model, ResultFile& file, const Log& log,
                      const Config* config) {
-  using Engine = RnnEngine<Scalar>;
   const int R = s.replicas;
   const Range mine = blockRange(R, comm.rank(), comm.size());
   const int P = static_cast<int>(mine.end - mine.begin);
   const int N = model.hamiltonian.numSpins();
-  EngineConfig ec;
-  ec.cell = s.cell;
-  ec.hidden = s.hidden;
-  ec.lattice = model.lattice;
-  Engine engine(ec);
-  const std::size_t n = engine.numParams();
+  Network network(s.ansatz, model.lattice, model.hamiltonian);
+  const std::size_t n = network.numParams();
   const std::int64_t U = s.plan.numUpdates();
   const hid_t root = file.root();
   const auto snapshots = resolveSnapshots(s, config);
@@ -159,13 +150,13 @@ AnnealOutcome anneal(const Comm& comm, const AnnealSettings& s, const Model& mod
     h5::writeAttribute(g, "samples", static_cast<std::int64_t>(s.samples));
     h5::writeAttribute(g, "learning_rate", s.learning_rate);
     h5::writeAttribute(g, "replicas", static_cast<std::int64_t>(R));
-    h5::writeAttribute(g, "cell", cellKindName(s.cell));
-    h5::writeAttribute(g, "hidden", static_cast<std::int64_t>(s.hidden));
-    h5::writeAttribute(g, "precision", std::string(s.double_precision ? "double" : "float"));
+    h5::writeAttribute(g, "cell", cellKindName(s.ansatz.cell));
+    h5::writeAttribute(g, "hidden", static_cast<std::int64_t>(s.ansatz.hidden));
+    h5::writeAttribute(g, "precision", precisionName(s.ansatz.precision));
     h5::writeAttribute(g, "num_params", static_cast<std::int64_t>(n));
     std::vector<std::string> block_names;
     std::vector<std::int64_t> block_offsets, block_sizes;
-    for (const auto& b : engine.layout().blocks) {
+    for (const auto& b : network.layout().blocks) {
       block_names.push_back(b.name);
       block_offsets.push_back(static_cast<std::int64_t>(b.offset));
       block_sizes.push_back(static_cast<std::int64_t>(b.size));
@@ -203,7 +194,7 @@ AnnealOutcome anneal(const Comm& comm, const AnnealSettings& s, const Model& mod
     for (const char* name : {"params", "adam_m", "adam_v"})
       h5::createDataset<double>(ck, name, {static_cast<hsize_t>(R), n});
     h5::writeAttribute(ck, "next_update", std::int64_t(0));
-    for (int p = 0; p < P; ++p) theta[p] = initParameters(engine.layout(), s.init_seed, mine.begin + p);
+    for (int p = 0; p < P; ++p) theta[p] = initParameters(network.layout(), s.ansatz.init_seed, mine.begin + p);
   } else {
     h5::Handle ck = h5::openGroup(root, "checkpoint");
     next_update = h5::readIntAttribute(ck, "next_update");
@@ -232,21 +223,13 @@ AnnealOutcome anneal(const Comm& comm, const AnnealSettings& s, const Model& mod
   h5::Handle trace_group = h5::openGroup(anneal_group, "trace");
   h5::Handle snapshot_group = h5::openGroup(anneal_group, "snapshots");
 
-  // Device buffers.
-  Kokkos::View<Scalar**, Kokkos::LayoutRight, typename Engine::memory_space> params("vna::anneal::params", P, n);
-  auto h_params = Kokkos::create_mirror_view(params);
-  Kokkos::View<std::uint32_t*, typename Engine::memory_space> ids("vna::anneal::stream_ids", P);
-  auto h_ids = Kokkos::create_mirror_view(ids);
-  for (int p = 0; p < P; ++p) h_ids(p) = static_cast<std::uint32_t>(mine.begin + p);
-  Kokkos::deep_copy(ids, h_ids);
-  typename Engine::GradView grad("vna::anneal::grad", P, n);
-  auto h_grad = Kokkos::create_mirror_view(grad);
-  auto uploadParams = [&] {
-    for (int p = 0; p < P; ++p)
-      for (std::size_t i = 0; i < n; ++i) h_params(p, i) = static_cast<Scalar>(theta[p][i]);
-    Kokkos::deep_copy(params, h_params);
+  std::vector<std::uint32_t> ids(P);
+  for (int p = 0; p < P; ++p) ids[p] = static_cast<std::uint32_t>(mine.begin + p);
+  std::vector<double> flat(static_cast<std::size_t>(P) * n), grad;
+  auto flattenTheta = [&] {
+    for (int p = 0; p < P; ++p) std::copy(theta[p].begin(), theta[p].end(), flat.begin() + p * n);
   };
-  VariationalEstimator<Scalar> estimator(engine, model.hamiltonian);
+  VariationalEstimator estimator(network);
   const Adam optimizer{s.learning_rate};
 
   // Collective writers.
@@ -344,16 +327,17 @@ AnnealOutcome anneal(const Comm& comm, const AnnealSettings& s, const Model& mod
     const auto t0 = Clock::now();
     const double f = s.plan.fraction(u);
     const double T = controlTemperature(s, f), G = controlGamma(s, f);
-    uploadParams();
+    flattenTheta();
     SampleCounters counters;
     counters.seed = s.sample_seed;
     counters.step = static_cast<std::uint32_t>(u);
-    const LossStats st = estimator.evaluate(params, ids, counters, s.samples, s.mode, T, G, &grad);
-    Kokkos::deep_copy(h_grad, grad);
+    const LossStats st = estimator.evaluate(ParameterSets::explicitSets(flat, n), ids, counters, s.samples, s.mode,
+                                            T, G, &grad);
     for (int p = 0; p < P; ++p) {
       double norm2 = 0;
-      for (std::size_t i = 0; i < n; ++i) norm2 += h_grad(p, i) * h_grad(p, i);
-      if (st.finite[p]) optimizer.step(theta[p], &h_grad(p, 0), adam[p]);
+      const double* g = grad.data() + p * n;
+      for (std::size_t i = 0; i < n; ++i) norm2 += g[i] * g[i];
+      if (st.finite[p]) optimizer.step(theta[p], g, adam[p]);
       else ++adam[p].t;  // keep the step count aligned with the update index
       const double values[kNumTrace] = {st.loss[p], st.loss_err[p], st.energy[p], st.entropy[p], std::sqrt(norm2),
                                         st.min_energy[p]};
@@ -429,8 +413,7 @@ AnnealOutcome anneal(const Comm& comm, const AnnealSettings& s, const Model& mod
 
 AnnealOutcome runAnneal(const Comm& comm, const AnnealSettings& settings, const Model& model, ResultFile& file,
                         const Log& log, const Config* config) {
-  return settings.double_precision ? anneal<double>(comm, settings, model, file, log, config)
-                                   : anneal<float>(comm, settings, model, file, log, config);
+  return anneal(comm, settings, model, file, log, config);
 }
 
 }  // namespace vna

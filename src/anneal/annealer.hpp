@@ -9,13 +9,13 @@
 #include <vector>
 
 #include "anneal/schedule.hpp"
-#include "anneal/variational_estimator.hpp"
 #include "config/config.hpp"
 #include "core/log.hpp"
 #include "core/mpi_comm.hpp"
 #include "io/result_file.hpp"
 #include "model/model.hpp"
-#include "param_layout.hpp"
+#include "network/ansatz.hpp"
+#include "network/variational_estimator.hpp"
 
 namespace vna {
 
@@ -30,10 +30,8 @@ struct AnnealSettings {
   double checkpoint_minutes = 10.0;
   double progress_seconds = 10.0;
   int replicas = 1;
-  std::uint64_t sample_seed = 1, init_seed = 1;
-  CellKind cell = CellKind::kVanilla2d;
-  int hidden = 40;
-  bool double_precision = false;
+  std::uint64_t sample_seed = 1;
+  AnsatzSpec ansatz;
 };
 
 AnnealSettings annealSettingsFromConfig(const Config& config);

@@ -1,14 +1,13 @@
 // `vna analyze`: fresh samples from the final networks of an annealing result (split over ranks).
 #include <fmt/format.h>
 
-#include <Kokkos_Core.hpp>
-
 #include "analysis/sample_analysis.hpp"
 #include "app/command.hpp"
 #include "app/model_from_config.hpp"
 #include "campaign/campaign_analysis.hpp"
 #include "campaign/campaign_spec.hpp"
 #include "core/error.hpp"
+#include "network/backend_selection.hpp"
 
 namespace vna {
 
@@ -52,7 +51,7 @@ nlohmann::json runAnalyze(const CommandContext& ctx) {
   as.samples = cfg.getInt("analysis.samples");
   as.stored = cfg.getInt("analysis.stored_samples");
 
-  const std::string backend = selectBackend(cfg);
+  const std::string backend = selectBackend(cfg, &as.ansatz);
   ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/false);
   file.writeProvenance(cfg, backend);
   h5::writeAttribute(file.root(), "source", source);

@@ -9,21 +9,21 @@
 #include "app/model_from_config.hpp"
 #include "campaign/campaign_runner.hpp"
 #include "core/error.hpp"
+#include "network/backend_selection.hpp"
 
 namespace vna {
 
 // anneal_command.cpp
 AnalysisSettings analysisSettingsFromConfig(const Config& c);
-void checkAnsatzFitsModel(const Config& c, const Model& model);
 
 nlohmann::json runCampaignCommand(const CommandContext& ctx) {
   const Config& cfg = ctx.config;
   const CampaignSpec spec = campaignSpecFromConfig(cfg, modelSpecFromConfig(cfg));
   std::unique_ptr<VariationalRunSettings> variational;
   if (spec.usesVariational()) {
-    for (const auto& inst : spec.instances) checkAnsatzFitsModel(cfg, inst.model);
     variational = std::make_unique<VariationalRunSettings>();
     variational->anneal = annealSettingsFromConfig(cfg);
+    for (const auto& inst : spec.instances) checkAnsatzFitsModel(cfg, variational->anneal.ansatz, inst.model);
     variational->analysis = analysisSettingsFromConfig(cfg);
     for (std::int64_t A : spec.steps) {
       const AnnealPlan& p = variational->anneal.plan;
@@ -32,7 +32,7 @@ nlohmann::json runCampaignCommand(const CommandContext& ctx) {
                  fmt::format("{} annealing steps of {} updates (plus warmup) exceed 2^32 updates", A, p.train));
     }
   }
-  const std::string backend = selectBackend(cfg);
+  const std::string backend = selectBackend(cfg, variational ? &variational->anneal.ansatz : nullptr);
 
   ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true);
   if (file.resumed() && h5::hasAttribute(file.root(), "config") &&

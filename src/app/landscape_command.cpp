@@ -2,11 +2,12 @@
 // result, into one resumable result file (see src/landscape/landscape.hpp for the computation).
 #include <fmt/format.h>
 
-#include <Kokkos_Core.hpp>
 #include <algorithm>
 #include <cmath>
 
-#include "anneal/variational_estimator.hpp"
+#include "network/ansatz.hpp"
+#include "network/backend_selection.hpp"
+#include "network/variational_estimator.hpp"
 #include "app/command.hpp"
 #include "app/model_from_config.hpp"
 #include "config/schema.hpp"
@@ -202,11 +203,8 @@ nlohmann::json runLandscapeCommand(const CommandContext& ctx) {
 
   s.samples = static_cast<int>(cfg.getInt("landscape.samples"));
   if (s.samples == 0) s.samples = static_cast<int>(run_cfg.getInt("anneal.samples"));
-  s.double_precision = run_cfg.getString("ansatz.precision") == "double";
-  s.engine.cell = parseCellKind(run_cfg.getString("ansatz.cell"));
-  s.engine.hidden = static_cast<int>(run_cfg.getInt("ansatz.hidden"));
-  s.engine.lattice = model.lattice;
-  const ParamLayout layout = makeParamLayout(s.engine.cell, s.engine.hidden, model.hamiltonian.numSpins());
+  s.ansatz = ansatzFromConfig(run_cfg);
+  const ParamLayout layout = makeParamLayout(s.ansatz.cell, s.ansatz.hidden, model.hamiltonian.numSpins());
 
   // θ of every snapshot of the replica (the trajectory) and the chosen centres.
   std::vector<std::vector<double>> theta(available.size());
@@ -216,7 +214,7 @@ nlohmann::json runLandscapeCommand(const CommandContext& ctx) {
     if (n != layout.total)
       throw InputError(fmt::format("{}: snapshot {} has {} parameters but its config's network ({} cell, hidden {}) "
                                    "has {}",
-                                   source, available[i].label, n, cellKindName(s.engine.cell), s.engine.hidden,
+                                   source, available[i].label, n, cellKindName(s.ansatz.cell), s.ansatz.hidden,
                                    layout.total));
   }
   Trajectory trajectory;
@@ -315,8 +313,9 @@ nlohmann::json runLandscapeCommand(const CommandContext& ctx) {
   const bool quantum = std::any_of(snapshots.begin(), snapshots.end(),
                                    [](const auto& x) { return x.mode != LossMode::kClassical && x.gamma != 0.0; });
   s.chunk_points = landscapeChunkPoints(cfg.getInt("landscape.batch"), s.samples, model.hamiltonian.numSpins(),
-                                        s.engine.hidden, quantum, layout.total, s.double_precision ? 8 : 4);
-  const std::string backend = selectBackend(cfg);
+                                        s.ansatz.hidden, quantum, layout.total,
+                                        s.ansatz.precision == Precision::kDouble ? 8 : 4);
+  const std::string backend = selectBackend(cfg, &s.ansatz);
 
   // ---- the result file (only now: a bad config leaves no file behind)
   ResultFile file(comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true);
@@ -354,7 +353,7 @@ nlohmann::json runLandscapeCommand(const CommandContext& ctx) {
                model.description, snapshots.size(), replica, source, directionKindName(kind),
                directionNormalizationName(normalize), orthogonal ? ", orthogonalized" : "", backend);
 
-  const LandscapeOutcome outcome = runLandscape(comm, s, model.hamiltonian, snapshots, file, ctx.log);
+  const LandscapeOutcome outcome = runLandscape(comm, s, model, snapshots, file, ctx.log);
   if (!outcome.completed)
     throw Interrupted(fmt::format("interrupted: the finished points are saved in {}; continue with --resume",
                                   file.partialPath().string()));

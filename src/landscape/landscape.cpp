@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <Kokkos_Core.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -14,92 +13,23 @@
 #include "core/error.hpp"
 #include "core/signals.hpp"
 #include "io/h5.hpp"
-#include "rnn_engine.hpp"
 
 namespace vna {
 
-// ---------------------------------------------------------------- evaluator
+// ---------------------------------------------------------------- evaluation
 
-class LandscapeEvaluator::Impl {
- public:
-  virtual ~Impl() = default;
-  virtual const ParamLayout& layout() const = 0;
-  virtual LossStats evaluate(const LandscapePlane& plane, const std::vector<double>& alpha,
-                             const std::vector<double>& beta, const std::vector<std::uint32_t>& point_ids,
-                             const LandscapeSampling& sampling) = 0;
-};
-
-namespace {
-
-template <class Scalar>
-class EvaluatorImpl final : public LandscapeEvaluator::Impl {
- public:
-  using Engine = RnnEngine<Scalar>;
-  using memory_space = typename Engine::memory_space;
-  EvaluatorImpl(const EngineConfig& config, const Hamiltonian& hamiltonian)
-      : engine_(config), estimator_(engine_, hamiltonian) {}
-
-  const ParamLayout& layout() const override { return engine_.layout(); }
-
-  LossStats evaluate(const LandscapePlane& plane, const std::vector<double>& alpha, const std::vector<double>& beta,
-                     const std::vector<std::uint32_t>& point_ids, const LandscapeSampling& sampling) override {
-    const std::size_t K = alpha.size(), n = engine_.numParams();
-    if (beta.size() != K || point_ids.size() != K || K == 0)
-      throw Error(fmt::format("LandscapeEvaluator: {} α, {} β and {} stream ids (need the same number > 0)", K,
-                              beta.size(), point_ids.size()));
-    if (plane.theta_star.size() != n || plane.delta.size() != n || plane.eta.size() != n)
-      throw Error(fmt::format("LandscapeEvaluator: the network has {} parameters but θ*, δ, η have {}, {}, {}", n,
-                              plane.theta_star.size(), plane.delta.size(), plane.eta.size()));
-    if (params_.extent(0) != K) {
-      params_ = decltype(params_)(Kokkos::view_alloc(Kokkos::WithoutInitializing, "vna::LandscapeEvaluator::params"),
-                                  K, n);
-      ids_ = decltype(ids_)(Kokkos::view_alloc(Kokkos::WithoutInitializing, "vna::LandscapeEvaluator::stream_ids"), K);
-      h_params_ = Kokkos::create_mirror_view(params_);
-      h_ids_ = Kokkos::create_mirror_view(ids_);
-    }
-    const double* t = plane.theta_star.data();
-    const double* d = plane.delta.data();
-    const double* e = plane.eta.data();
-    for (std::size_t k = 0; k < K; ++k) {
-      const double a = alpha[k], b = beta[k];
-      for (std::size_t i = 0; i < n; ++i) h_params_(k, i) = static_cast<Scalar>(t[i] + a * d[i] + b * e[i]);
-      h_ids_(k) = point_ids[k];
-    }
-    Kokkos::deep_copy(params_, h_params_);
-    Kokkos::deep_copy(ids_, h_ids_);
-    SampleCounters counters;
-    counters.seed = sampling.seed;
-    counters.step = kLandscapeStepBase + sampling.snapshot_index;
-    counters.first_sample = 0;
-    return estimator_.evaluate(params_, ids_, counters, sampling.samples, sampling.mode, sampling.temperature,
-                               sampling.gamma, nullptr);
-  }
-
- private:
-  Engine engine_;
-  VariationalEstimator<Scalar> estimator_;
-  Kokkos::View<Scalar**, Kokkos::LayoutRight, memory_space> params_;
-  Kokkos::View<std::uint32_t*, memory_space> ids_;
-  typename Kokkos::View<Scalar**, Kokkos::LayoutRight, memory_space>::HostMirror h_params_;
-  typename Kokkos::View<std::uint32_t*, memory_space>::HostMirror h_ids_;
-};
-
-}  // namespace
-
-LandscapeEvaluator::LandscapeEvaluator(const EngineConfig& config, const Hamiltonian& hamiltonian,
-                                       bool double_precision) {
-  if (double_precision)
-    impl_ = std::make_unique<EvaluatorImpl<double>>(config, hamiltonian);
-  else
-    impl_ = std::make_unique<EvaluatorImpl<float>>(config, hamiltonian);
-}
-LandscapeEvaluator::~LandscapeEvaluator() = default;
-const ParamLayout& LandscapeEvaluator::layout() const { return impl_->layout(); }
-std::size_t LandscapeEvaluator::numParams() const { return impl_->layout().total; }
-LossStats LandscapeEvaluator::evaluate(const LandscapePlane& plane, const std::vector<double>& alpha,
-                                       const std::vector<double>& beta, const std::vector<std::uint32_t>& point_ids,
-                                       const LandscapeSampling& sampling) {
-  return impl_->evaluate(plane, alpha, beta, point_ids, sampling);
+LossStats evaluatePlanePoints(VariationalEstimator& estimator, const ParameterPlane& plane,
+                              const std::vector<double>& alpha, const std::vector<double>& beta,
+                              const std::vector<std::uint32_t>& point_ids, const LandscapeSampling& sampling) {
+  if (beta.size() != alpha.size() || point_ids.size() != alpha.size() || alpha.empty())
+    throw Error(fmt::format("evaluatePlanePoints: {} α, {} β and {} stream ids (need the same number > 0)", alpha.size(),
+                            beta.size(), point_ids.size()));
+  SampleCounters counters;
+  counters.seed = sampling.seed;
+  counters.step = kLandscapeStepBase + sampling.snapshot_index;
+  counters.first_sample = 0;
+  return estimator.evaluate(ParameterSets::onPlane(plane, alpha, beta), point_ids, counters, sampling.samples,
+                            sampling.mode, sampling.temperature, sampling.gamma, nullptr);
 }
 
 std::int64_t landscapeChunkPoints(std::int64_t requested, int samples, int num_spins, int hidden, bool quantum,
@@ -220,7 +150,7 @@ struct LocalStats {
 
 }  // namespace
 
-LandscapeOutcome runLandscape(const Comm& comm, const LandscapeSettings& s, const Hamiltonian& hamiltonian,
+LandscapeOutcome runLandscape(const Comm& comm, const LandscapeSettings& s, const Model& model,
                               const std::vector<LandscapeSnapshot>& snapshots, ResultFile& file, const Log& log) {
   const auto t_start = Clock::now();
   const std::int64_t na = static_cast<std::int64_t>(s.grid.alpha.size());
@@ -287,11 +217,12 @@ LandscapeOutcome runLandscape(const Comm& comm, const LandscapeSettings& s, cons
            "{} rank(s)",
            S, na, nb, s.samples, chunks.size() * S, s.chunk_points, points_before[W], P);
 
-  LandscapeEvaluator evaluator(s.engine, hamiltonian, s.double_precision);
+  Network network(s.ansatz, model.lattice, model.hamiltonian);
+  VariationalEstimator estimator(network);
   for (const auto& sn : snapshots)
-    if (sn.plane.theta_star.size() != evaluator.numParams())
+    if (sn.plane.theta_star.size() != network.numParams())
       throw InputError(fmt::format("snapshot {}: θ* has {} parameters but the network of the source config has {}",
-                                   sn.label, sn.plane.theta_star.size(), evaluator.numParams()));
+                                   sn.label, sn.plane.theta_star.size(), network.numParams()));
 
   installSignalHandlers();
   // Test hook: raise SIGTERM after the rank computing this chunk (snapshot · chunks + chunk) is done with it.
@@ -327,7 +258,7 @@ LandscapeOutcome runLandscape(const Comm& comm, const LandscapeSettings& s, cons
       sampling.mode = sn.mode;
       sampling.temperature = sn.temperature;
       sampling.gamma = sn.gamma;
-      LossStats st = evaluator.evaluate(sn.plane, alpha, beta, ids, sampling);
+      LossStats st = evaluatePlanePoints(estimator, sn.plane, alpha, beta, ids, sampling);
       values[0] = std::move(st.loss);
       values[1] = std::move(st.loss_err);
       values[2] = std::move(st.energy);

@@ -16,12 +16,14 @@
 #include <string>
 #include <vector>
 
-#include "anneal/variational_estimator.hpp"
+#include "backend_registry.hpp"
 #include "core/error.hpp"
 #include "cuda/cuda_device.hpp"
 #include "kokkos/device_hamiltonian.hpp"
 #include "io/h5.hpp"
 #include "model/newman_moore.hpp"
+#include "network/network.hpp"
+#include "network/variational_estimator.hpp"
 #include "rnn_engine.hpp"
 #include "support/run_vna.hpp"
 #include "support/test_paths.hpp"
@@ -390,21 +392,26 @@ TEST_F(CudaBackend, EveryTileAgreesWithKokkos) {
   }
 }
 
-// The loss estimates of VCA (with gradient) and VQA (local energies from Ns·N flipped configurations)
-// through the drivers' VariationalEstimator agree between backends.
+// The loss estimates of VCA (with gradient) and VQA (local energies from Ns·N flipped configurations,
+// reduced on the GPU) through the network service agree between backends.
 TEST_F(CudaBackend, VariationalEstimatesAgree) {
   const int L = 5, P = 2, Ns = 100;
   Model model = newmanMoore(L, 1.0);
   model.hamiltonian.setTransverseField(1.0);
   for (LossMode mode : {LossMode::kClassical, LossMode::kQuantum}) {
-    RnnEngine<float> gpu(configOf(CellKind::kVanilla2d, 40, model.lattice, Backend::kCuda));
-    RnnEngine<float> cpu(configOf(CellKind::kVanilla2d, 40, model.lattice, Backend::kKokkos));
-    VariationalEstimator<float> eg(gpu, model.hamiltonian), ec(cpu, model.hamiltonian);
-    auto params = initialParams<float>(gpu.layout(), P, 2, 1.0);
-    auto ids = streams(P);
-    typename RnnEngine<float>::GradView gg("gg", P, gpu.numParams()), gc("gc", P, gpu.numParams());
-    const LossStats sg = eg.evaluate(params, ids, SampleCounters{3, 1, 0}, Ns, mode, 1.5, 1.0, &gg);
-    const LossStats sc = ec.evaluate(params, ids, SampleCounters{3, 1, 0}, Ns, mode, 1.5, 1.0, &gc);
+    setDefaultBackend(Backend::kCuda);
+    Network gpu(AnsatzSpec{}, model.lattice, model.hamiltonian);
+    setDefaultBackend(Backend::kKokkos);
+    Network cpu(AnsatzSpec{}, model.lattice, model.hamiltonian);
+    ASSERT_EQ(gpu.backend(), Backend::kCuda);
+    VariationalEstimator eg(gpu), ec(cpu);
+    std::vector<double> flat, gg, gc;
+    for (int p = 0; p < P; ++p)
+      for (double x : initParameters(gpu.layout(), 2, p)) flat.push_back(x);
+    const std::vector<std::uint32_t> ids = {0, 1};
+    const ParameterSets sets = ParameterSets::explicitSets(flat, gpu.numParams());
+    const LossStats sg = eg.evaluate(sets, ids, SampleCounters{3, 1, 0}, Ns, mode, 1.5, 1.0, &gg);
+    const LossStats sc = ec.evaluate(sets, ids, SampleCounters{3, 1, 0}, Ns, mode, 1.5, 1.0, &gc);
     for (int p = 0; p < P; ++p) {
       // Origin: identical samples (see SamplesAgreeWithKokkos) and log p to 1e-5 relative; the losses
       // are means of O(N) terms, so 1e-4 of |loss| + 1e-4 covers them (a rare flipped draw moves one

@@ -1,13 +1,12 @@
 // RnnEngine::logProbFlips (log p of every single-spin-flip neighbour from the kept activations, with
 // the hidden states of the shared prefix reused) against logProb of the explicitly flipped
-// configurations, and VariationalEstimator's local energies against the same sums done by hand.
+// configurations (the network service's local energies built on it: tests/network).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 
-#include "anneal/variational_estimator.hpp"
 #include "core/error.hpp"
 #include "engine_test_utils.hpp"
 #include "model/newman_moore.hpp"
@@ -180,61 +179,6 @@ TEST(EngineFlips, RequiresKeptActivationsOfTheSameBits) {
   FlipView none_flips("none_flips", 1, 0, N);
   engine.sample(Space(), params, streams, SampleCounters{1, 0, 0}, none, none_logp, Activations::kKeep);
   EXPECT_NO_THROW(engine.logProbFlips(Space(), params, none, none_flips));
-}
-
-// VariationalEstimator in the quantum and regularized modes against the local energies assembled by
-// hand from the estimator's own samples: E_loc(σ) = H(σ) − Γ Σ_i exp((log p(σ^i) − log p(σ))/2), with
-// log p(σ^i) from logProb on the explicitly flipped configurations (origin: the definition, computed
-// two ways). Tolerance: in double 1e-12 relative to Σ_s |ℓ_s| (rounding of sums of Ns·N terms); in
-// float the flipped log p may differ by 1e-5 relative (EngineFlips.FloatMatchesExplicitFlips), i.e.
-// by ~1e-4 absolute for |log p| <= 16 sites · O(1), which moves each exp(Δ/2) by 1e-4 relative: 1e-4
-// relative to Σ_s |ℓ_s| bounds it.
-template <class Scalar>
-void checkEstimator(double rel_tol) {
-  const Model model = newmanMoore(4);
-  for (LossMode mode : {LossMode::kQuantum, LossMode::kRegularized}) {
-    for (CellKind cell : {CellKind::kVanilla2d, CellKind::kDilated1d}) {
-      EngineConfig config{cell, 8, model.lattice};
-      RnnEngine<Scalar> engine(config);
-      const int P = 2, Ns = 13, N = engine.numSites(), np = static_cast<int>(engine.numParams());
-      auto params = test::makeParams<Scalar>(test::initialSets(engine.layout(), P, 63, 2.0));
-      auto streams = test::makeStreams({7, 8});
-      VariationalEstimator<Scalar> est(engine, model.hamiltonian);
-      const double T = 0.7, gamma = 1.3;
-      test::DoubleView grad("grad", P, np);
-      const LossStats st = est.evaluate(params, streams, SampleCounters{5, 1, 0}, Ns, mode, T, gamma, &grad);
-      test::BitsView bits("bits", P, Ns, N);
-      Kokkos::deep_copy(bits, est.bits());
-      auto logp = toHost(est.logp());
-      auto energy = toHost(est.energies());
-      const auto ref = explicitFlips(engine, params, bits);
-      const double t_eff = mode == LossMode::kQuantum ? 0.0 : T;
-      for (int p = 0; p < P; ++p) {
-        double sum = 0.0, scale = 0.0;
-        for (int s = 0; s < Ns; ++s) {
-          double off = 0.0;
-          for (int i = 0; i < N; ++i) off += std::exp(0.5 * (ref(p, s * N + i) - logp(p, s)));
-          const double local = energy(p, s) - gamma * off + t_eff * logp(p, s);
-          sum += local;
-          scale += std::abs(local);
-        }
-        EXPECT_NEAR(st.loss[p], sum / Ns, rel_tol * scale / Ns) << lossModeName(mode) << " " << cellKindName(cell);
-        EXPECT_TRUE(st.finite[p]);
-      }
-      // The gradient was computed from the same kept activations: nonzero and finite.
-      auto g = toHost(grad);
-      double norm = 0.0;
-      for (int p = 0; p < P; ++p)
-        for (int j = 0; j < np; ++j) norm += g(p, j) * g(p, j);
-      EXPECT_TRUE(std::isfinite(norm));
-      EXPECT_GT(norm, 0.0);
-    }
-  }
-}
-
-TEST(EngineFlips, EstimatorLocalEnergiesMatchExplicitFlips) {
-  checkEstimator<double>(1e-12);
-  checkEstimator<float>(1e-4);
 }
 
 }  // namespace
