@@ -22,16 +22,22 @@
 
 namespace vna {
 
+class Config;
+
 inline constexpr std::int64_t kAnalysisBatch = 1000;
 inline constexpr std::uint32_t kAnalysisStep = 0xFFFFFFFFu;
 inline constexpr std::int64_t kMaxDistinctGroundStates = 4096;
 
 struct AnalysisSettings {
+  std::string source;  // vna analyze: the result to analyze ("": the output of this config)
   std::int64_t samples = 100000;
   std::int64_t stored = 1000;
   std::uint64_t seed = 1;  // sampling seed (replicas.seed)
   AnsatzSpec ansatz;
 };
+
+// analysis.source, analysis.samples, analysis.stored_samples, replicas.seed and the ansatz.
+AnalysisSettings analysisSettingsFromConfig(const Config& config);
 
 struct GroundTruth {
   std::optional<double> energy;           // E0

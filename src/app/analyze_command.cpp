@@ -11,11 +11,10 @@
 
 namespace vna {
 
-AnalysisSettings analysisSettingsFromConfig(const Config& c);
-
 nlohmann::json runAnalyze(const CommandContext& ctx) {
   const Config& cfg = ctx.config;
-  std::string source = cfg.getString("analysis.source");
+  const AnalysisSettings requested = analysisSettingsFromConfig(cfg);
+  std::string source = requested.source;
   if (source.empty()) {
     RunOptions as_anneal = ctx.options;
     as_anneal.command = isCampaignConfig(cfg) ? "campaign" : "anneal";  // the result this config makes
@@ -48,8 +47,8 @@ nlohmann::json runAnalyze(const CommandContext& ctx) {
   const Config run_cfg = Config::parse(stored, source + ":/config");
   const Model model = buildModelFromConfig(run_cfg);
   AnalysisSettings as = analysisSettingsFromConfig(run_cfg);
-  as.samples = cfg.getInt("analysis.samples");
-  as.stored = cfg.getInt("analysis.stored_samples");
+  as.samples = requested.samples;
+  as.stored = requested.stored;
 
   const std::string backend = selectBackend(cfg, &as.ansatz);
   ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/false);

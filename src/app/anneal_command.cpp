@@ -11,35 +11,21 @@
 
 namespace vna {
 
-AnalysisSettings analysisSettingsFromConfig(const Config& c) {
-  AnalysisSettings a;
-  a.samples = c.getInt("analysis.samples");
-  a.stored = c.getInt("analysis.stored_samples");
-  a.seed = static_cast<std::uint64_t>(c.getInt("replicas.seed"));
-  a.ansatz = ansatzFromConfig(c);
-  return a;
-}
-
 nlohmann::json runAnnealCommand(const CommandContext& ctx) {
   const Config& cfg = ctx.config;
   const Model model = buildModelFromConfig(cfg);
   const AnnealSettings settings = annealSettingsFromConfig(cfg);
   checkAnsatzFitsModel(cfg, settings.ansatz, model);
-  resolveSnapshots(settings, &cfg);  // validates the labels before any work
   const std::string backend = selectBackend(cfg, &settings.ansatz);
 
   ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true);
-  if (file.resumed() && h5::hasAttribute(file.root(), "config") &&
-      h5::readStringAttribute(file.root(), "config") != cfg.resolvedYaml())
-    throw InputError(fmt::format("{}: was started with a different configuration; resume with the same config and "
-                                 "--set options (or use --force to start over)",
-                                 file.partialPath().string()));
+  file.checkResumedConfig(cfg);
   file.writeProvenance(cfg, backend);
   if (!h5::exists(file.root(), "model")) writeModelGroup(file.root(), "model", model, ctx.comm);
   ctx.log.info("{}: {} annealing of {} replica(s) on {} rank(s), {} updates, backend {}", model.description,
-               cfg.getString("anneal.mode"), settings.replicas, ctx.comm.size(), settings.plan.numUpdates(), backend);
+               lossModeName(settings.mode), settings.replicas, ctx.comm.size(), settings.plan.numUpdates(), backend);
 
-  const AnnealOutcome outcome = runAnneal(ctx.comm, settings, model, file, ctx.log, &cfg);
+  const AnnealOutcome outcome = runAnneal(ctx.comm, settings, model, file, ctx.log);
   if (!outcome.completed)
     throw Interrupted(fmt::format("interrupted: checkpoint saved in {}; continue with --resume",
                                   file.partialPath().string()));

@@ -13,8 +13,6 @@
 
 namespace vna {
 
-// anneal_command.cpp
-AnalysisSettings analysisSettingsFromConfig(const Config& c);
 
 nlohmann::json runCampaignCommand(const CommandContext& ctx) {
   const Config& cfg = ctx.config;
@@ -35,12 +33,7 @@ nlohmann::json runCampaignCommand(const CommandContext& ctx) {
   const std::string backend = selectBackend(cfg, variational ? &variational->anneal.ansatz : nullptr);
 
   ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true);
-  if (file.resumed() && h5::hasAttribute(file.root(), "config") &&
-      h5::readStringAttribute(file.root(), "config") != cfg.resolvedYaml())
-    throw InputError(
-        fmt::format("{}: was started with a different configuration; resume with the same config and "
-                    "--set options (or use --force to start over)",
-                    file.partialPath().string()));
+  file.checkResumedConfig(cfg);
   file.writeProvenance(cfg, backend);
   const CampaignTable table = runCampaign(ctx.comm, spec, variational.get(), file, ctx.log);
   file.commit();

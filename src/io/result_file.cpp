@@ -21,6 +21,13 @@ std::filesystem::path resultPath(const RunOptions& options, const Config& config
 
 std::filesystem::path ResultFile::partialPath() const { return path_.string() + ".partial"; }
 
+void ResultFile::checkResumedConfig(const Config& config) const {
+  if (resumed_ && h5::hasAttribute(root(), "config") && h5::readStringAttribute(root(), "config") != config.resolvedYaml())
+    throw InputError(fmt::format("{}: was started with a different configuration; resume with the same config and "
+                                 "--set options (or use --force to start over)",
+                                 partialPath().string()));
+}
+
 ResultFile::ResultFile(const Comm& comm, std::filesystem::path path, const RunOptions& options, bool resumable)
     : comm_(comm), path_(std::move(path)), options_(options), resumable_(resumable) {
   // Rank 0 decides from the file system; every rank gets the same verdict.

@@ -6,24 +6,12 @@
 #include <string>
 
 #include "core/mpi_comm.hpp"
+#include "core/run_options.hpp"
 #include "io/h5.hpp"
 
 namespace vna {
 
 class Config;
-
-// How the job was started; stored as provenance in every result file.
-struct RunOptions {
-  std::string command;                 // "exact", "anneal", ...
-  std::string config_path;
-  std::vector<std::string> overrides;  // --set
-  std::string output;                  // --output ("" = from config)
-  bool force = false;
-  bool json = false;
-  bool resume = false;
-  std::string command_line;
-  std::string start_time;
-};
 
 // The result path: --output, else output.path, else "<config stem>.<command>.h5".
 std::filesystem::path resultPath(const RunOptions& options, const Config& config);
@@ -43,6 +31,8 @@ class ResultFile {
   std::filesystem::path partialPath() const;
   void flush();
 
+  // A resumed file must have been started with the same resolved config (else an input error).
+  void checkResumedConfig(const Config& config) const;
   // Root attributes: versions, git commit, command line, ranks, backend, seeds, times, resolved config.
   void writeProvenance(const Config& config, const std::string& backend);
   // Collective: end time, close, rename into place.
