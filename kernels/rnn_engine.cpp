@@ -33,14 +33,24 @@ template <class Scalar>
 RnnEngine<Scalar>& RnnEngine<Scalar>::operator=(RnnEngine&&) noexcept = default;
 
 // A forward pass over [P][M]: the kept activations are invalid while it runs (a backend that throws
-// leaves none) and describe this batch afterwards; empty batches compute nothing.
+// leaves none) and describe this batch afterwards; empty batches compute nothing. For backends without
+// a flip kernel the batch's configurations `bits` (after the pass; empty when not returned) are kept
+// too.
 template <class Scalar>
 template <class Run>
-void RnnEngine<Scalar>::forward(Activations activations, std::size_t P, std::size_t M, Run&& run) {
+void RnnEngine<Scalar>::forward(Activations activations, std::size_t P, std::size_t M, const ConstBitsView& bits,
+                                Run&& run) {
   const bool keep = activations == Activations::kKeep;
   if (keep) kept_.valid = false;
   if (P > 0 && M > 0) run();
-  if (keep) kept_ = engine_checks::KeptBatch{true, P, M};
+  if (!keep) return;
+  kept_ = engine_checks::KeptBatch{true, P, M};
+  if (impl_->hasFlipKernel()) return;
+  kept_bits_ = BitsView();
+  if (bits.size() == 0) return;
+  kept_bits_ = BitsView(Kokkos::view_alloc(Kokkos::WithoutInitializing, "vna::RnnEngine::kept_bits"), bits.extent(0),
+                        bits.extent(1), bits.extent(2));
+  Kokkos::deep_copy(kept_bits_, bits);
 }
 
 template <class Scalar>
@@ -53,7 +63,7 @@ void RnnEngine<Scalar>::sample(const execution_space& space, const ParamsView& p
   engine_checks::bits(what, bits.extent(0), M, bits.extent(2), P, N);
   engine_checks::perSample(what, "logp", logp.extent(0), logp.extent(1), P, M);
   engine_checks::streamIds(what, stream_ids.extent(0), P);
-  forward(activations, P, M, [&] { impl_->sample(space, params, stream_ids, counters, bits, logp, activations); });
+  forward(activations, P, M, bits, [&] { impl_->sample(space, params, stream_ids, counters, bits, logp, activations); });
 }
 
 template <class Scalar>
@@ -64,7 +74,7 @@ void RnnEngine<Scalar>::logProb(const execution_space& space, const ParamsView& 
   engine_checks::params(what, params.extent(1), layout_);
   engine_checks::bits(what, bits.extent(0), M, bits.extent(2), P, N);
   engine_checks::perSample(what, "logp", logp.extent(0), logp.extent(1), P, M);
-  forward(activations, P, M, [&] { impl_->logProb(space, params, bits, logp, activations); });
+  forward(activations, P, M, bits, [&] { impl_->logProb(space, params, bits, logp, activations); });
 }
 
 template <class Scalar>
@@ -95,7 +105,19 @@ void RnnEngine<Scalar>::logProbFlips(const execution_space& space, const ParamsV
   engine_checks::kept(what, kept_, P, M);
   if (P == 0 || M == 0) return;
   if (impl_->logProbFlips(space, params, bits, logp_flip)) return;
-  // Generic path: blocks of B samples' N flipped configurations each, within the scratch budget.
+  // Generic path: the bits must be those of the kept batch (as the flip kernels check) ...
+  long long differ = static_cast<long long>(P * M * N);
+  if (kept_bits_.size() == bits.size()) {
+    const auto kept = kept_bits_;
+    differ = 0;
+    Kokkos::parallel_reduce(
+        "vna::RnnEngine::logProbFlips::check",
+        Kokkos::RangePolicy<execution_space, Kokkos::IndexType<std::int64_t>>(space, 0,
+                                                                              static_cast<std::int64_t>(bits.size())),
+        KOKKOS_LAMBDA(const std::int64_t e, long long& count) { count += kept.data()[e] != bits.data()[e]; }, differ);
+  }
+  if (differ > 0) engine_checks::throwBitsDiffer(what, differ);
+  // ... then blocks of B samples' N flipped configurations each, within the scratch budget.
   const std::size_t B = std::clamp<std::size_t>(config_.scratch_bytes / (P * N * N), 1, M);
   using Range2 = Kokkos::MDRangePolicy<execution_space, Kokkos::Rank<2>>;
   BitsView flipped;
@@ -163,7 +185,7 @@ void RnnEngine<Scalar>::sampleWithEnergies(const execution_space& space, const P
   engine_checks::streamIds(what, stream_ids.extent(0), P);
   const bool want_bits = bits.size() > 0;
   if (want_bits) engine_checks::bits(what, bits.extent(0), bits.extent(1), bits.extent(2), P, N, static_cast<long>(M));
-  forward(activations, P, M, [&] {
+  forward(activations, P, M, bits, [&] {
     if (impl_->fusedEnergies()) {
       impl_->sampleWithEnergies(space, params, stream_ids, counters, bits, logp, energies, activations);
       return;

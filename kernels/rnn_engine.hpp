@@ -110,7 +110,7 @@ class RnnEngine {
 
  private:
   template <class Run>
-  void forward(Activations activations, std::size_t P, std::size_t M, Run&& run);
+  void forward(Activations activations, std::size_t P, std::size_t M, const ConstBitsView& bits, Run&& run);
 
   EngineConfig config_;
   ParamLayout layout_;
@@ -119,6 +119,7 @@ class RnnEngine {
   std::unique_ptr<Impl> impl_;
   std::unique_ptr<EnergyState> energy_;  // setHamiltonian's data for backends without fused energies
   engine_checks::KeptBatch kept_;        // what the last forward pass with Activations::kKeep stored
+  BitsView kept_bits_;                   // its configurations, for backends without a flip kernel
 };
 
 extern template class RnnEngine<float>;

@@ -34,8 +34,11 @@ class RnnEngine<Scalar>::Impl {
                         const typename Engine::GradView& grad) = 0;
   virtual std::size_t workspaceBytes() const = 0;
 
-  // Backends with a prefix-sharing flip kernel fill logp_flip and return true; false leaves the call
-  // to RnnEngine's generic path (flipped configurations materialized in blocks, then logProb).
+  // Backends with a prefix-sharing flip kernel (which compares the bits with the kept activations
+  // itself) say so, fill logp_flip and return true; the others leave the call to RnnEngine's generic
+  // path (flipped configurations materialized in blocks, then logProb), for which the front end keeps
+  // a copy of the kept batch's configurations to compare with.
+  virtual bool hasFlipKernel() const { return false; }
   virtual bool logProbFlips(const typename Engine::execution_space& /*space*/,
                             const typename Engine::ParamsView& /*params*/,
                             const typename Engine::ConstBitsView& /*bits*/,

@@ -147,6 +147,8 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
         Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<2>>(space, {0, 0}, {P, static_cast<int>(layout_.total)}), r);
   }
 
+  bool hasFlipKernel() const override { return true; }
+
   bool logProbFlips(const ExecSpace& space, const typename Base::ParamsView& params,
                     const typename Base::ConstBitsView& bits,
                     const typename Base::FlipLogProbView& logp_flip) override {

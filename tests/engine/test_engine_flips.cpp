@@ -18,6 +18,8 @@ using test::Space;
 using test::toHost;
 using FlipView = Kokkos::View<double***, Kokkos::LayoutRight, test::MemSpace>;
 
+class EngineFlips : public test::BackendTest {};
+
 struct FlipCase {
   const char* name;
   CellKind cell;
@@ -65,8 +67,10 @@ enum class KeptBy { kSample, kLogProb };
 
 // Returns the largest relative difference between logProbFlips and the explicit flips.
 template <class Scalar>
-double checkFlips(const FlipCase& c, KeptBy kept_by, std::size_t scratch_bytes, double rel_tol, int M = 19) {
+double checkFlips(Backend backend, const FlipCase& c, KeptBy kept_by, std::size_t scratch_bytes, double rel_tol,
+                  int M = 19) {
   EngineConfig config{c.cell, c.hidden, c.lattice};
+  config.backend = backend;
   config.scratch_bytes = scratch_bytes;
   RnnEngine<Scalar> engine(config);
   const int P = 3, N = engine.numSites();
@@ -103,38 +107,38 @@ double checkFlips(const FlipCase& c, KeptBy kept_by, std::size_t scratch_bytes, 
 // positions before the flipped one and recomputes the rest with the forward code of logProb, so the
 // only differences are rounding: in double far below 1e-12 relative (observed: 0, the arithmetic is
 // the same); the scale is max(1, |log p|) since log p is a sum of N terms of O(1).
-TEST(EngineFlips, DoubleMatchesExplicitFlips) {
+TEST_P(EngineFlips, DoubleMatchesExplicitFlips) {
   for (const FlipCase& c : flipCases()) {
-    checkFlips<double>(c, KeptBy::kSample, std::size_t(256) << 20, 1e-12);
-    checkFlips<double>(c, KeptBy::kLogProb, std::size_t(256) << 20, 1e-12);
+    checkFlips<double>(backend(), c, KeptBy::kSample, std::size_t(256) << 20, 1e-12);
+    checkFlips<double>(backend(), c, KeptBy::kLogProb, std::size_t(256) << 20, 1e-12);
   }
 }
 
 // Origin: as above in float. The bound is float rounding (ε = 6e-8) of N positions of d_h-term dot
 // products should the compiler contract or order operations differently in the two kernels: a few
 // 1e-6 relative, bounded by 1e-5 (the bound of EngineBatch.FloatAgreesWithDouble for the same sums).
-TEST(EngineFlips, FloatMatchesExplicitFlips) {
+TEST_P(EngineFlips, FloatMatchesExplicitFlips) {
   for (const FlipCase& c : flipCases()) {
-    checkFlips<float>(c, KeptBy::kSample, std::size_t(256) << 20, 1e-5);
-    checkFlips<float>(c, KeptBy::kLogProb, std::size_t(256) << 20, 1e-5);
+    checkFlips<float>(backend(), c, KeptBy::kSample, std::size_t(256) << 20, 1e-5);
+    checkFlips<float>(backend(), c, KeptBy::kLogProb, std::size_t(256) << 20, 1e-5);
   }
 }
 
 // A scratch budget of one byte forces the per-work-item scratch path in waves of one item; one
 // sample per set leaves 15 (float) or 7 (double) idle lanes; more samples than one wave.
-TEST(EngineFlips, IndependentOfScratchBudgetAndBatchShape) {
+TEST_P(EngineFlips, IndependentOfScratchBudgetAndBatchShape) {
   for (const FlipCase& c : flipCases()) {
-    checkFlips<double>(c, KeptBy::kSample, 1, 1e-12);
-    checkFlips<double>(c, KeptBy::kSample, std::size_t(256) << 20, 1e-12, 1);
-    checkFlips<float>(c, KeptBy::kSample, 1, 1e-5, 40);
+    checkFlips<double>(backend(), c, KeptBy::kSample, 1, 1e-12);
+    checkFlips<double>(backend(), c, KeptBy::kSample, std::size_t(256) << 20, 1e-12, 1);
+    checkFlips<float>(backend(), c, KeptBy::kSample, 1, 1e-5, 40);
   }
 }
 
 // Origin: logProbFlips reads the kept activations and must leave them intact, so a gradient after it
 // equals the gradient without it exactly (same arithmetic on the same data).
-TEST(EngineFlips, KeptActivationsStayValidForTheGradient) {
+TEST_P(EngineFlips, KeptActivationsStayValidForTheGradient) {
   for (CellKind cell : {CellKind::kVanilla2d, CellKind::kTensorized2d, CellKind::kDilated1d}) {
-    EngineConfig config{cell, 6, Lattice::square(4, 3)};
+    const EngineConfig config = engineConfig(cell, 6, Lattice::square(4, 3));
     RnnEngine<double> engine(config);
     const int P = 2, M = 11, N = engine.numSites(), np = static_cast<int>(engine.numParams());
     auto params = test::makeParams<double>(test::initialSets(engine.layout(), P, 62, 2.0));
@@ -153,8 +157,8 @@ TEST(EngineFlips, KeptActivationsStayValidForTheGradient) {
   }
 }
 
-TEST(EngineFlips, RequiresKeptActivationsOfTheSameBits) {
-  EngineConfig config{CellKind::kVanilla2d, 6, Lattice::square(3, 3)};
+TEST_P(EngineFlips, RequiresKeptActivationsOfTheSameBits) {
+  const EngineConfig config = engineConfig(CellKind::kVanilla2d, 6, Lattice::square(3, 3));
   RnnEngine<double> engine(config);
   const int N = engine.numSites(), M = 10;
   auto params = test::makeParams<double>(test::initialSets(engine.layout(), 1, 3));
@@ -180,6 +184,8 @@ TEST(EngineFlips, RequiresKeptActivationsOfTheSameBits) {
   engine.sample(Space(), params, streams, SampleCounters{1, 0, 0}, none, none_logp, Activations::kKeep);
   EXPECT_NO_THROW(engine.logProbFlips(Space(), params, none, none_flips));
 }
+
+VNA_TEST_ON_EVERY_BACKEND(EngineFlips);
 
 }  // namespace
 }  // namespace vna

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include "backend_registry.hpp"
 #include "core/error.hpp"
 #include "engine/engine_test_utils.hpp"
 #include "model/newman_moore.hpp"
@@ -14,6 +15,19 @@
 
 namespace vna {
 namespace {
+
+// The network service on each backend: the process default is what a Network picks up.
+class NetworkTest : public test::BackendTest {
+ protected:
+  void SetUp() override {
+    test::BackendTest::SetUp();
+    setDefaultBackend(backend());
+  }
+  void TearDown() override {
+    setDefaultBackend(Backend::kKokkos);
+    test::BackendTest::TearDown();
+  }
+};
 
 AnsatzSpec ansatzOf(CellKind cell, int hidden, Precision precision) {
   AnsatzSpec a;
@@ -43,7 +57,7 @@ constexpr Precision precisionOf() {
 // i.e. by ~1e-4 absolute for |log p| <= 16 sites · O(1), which moves each exp(Δ/2) by 1e-4 relative:
 // 1e-4 relative to Σ_s |ℓ_s| bounds it.
 template <class Scalar>
-void checkEstimator(double rel_tol) {
+void checkEstimator(double rel_tol) {  // on the default backend
   const Model model = newmanMoore(4);
   for (LossMode mode : {LossMode::kQuantum, LossMode::kRegularized}) {
     for (CellKind cell : {CellKind::kVanilla2d, CellKind::kDilated1d}) {
@@ -93,14 +107,14 @@ void checkEstimator(double rel_tol) {
   }
 }
 
-TEST(Network, EstimatorLocalEnergiesMatchExplicitFlips) {
+TEST_P(NetworkTest, EstimatorLocalEnergiesMatchExplicitFlips) {
   checkEstimator<double>(1e-12);
   checkEstimator<float>(1e-4);
 }
 
 // Plane points are the explicit sets θ* + α δ + β η (parameter_plane.hpp's arithmetic), so both give
 // the same samples, log p and energies bit for bit (origin: the same parameters in Scalar).
-TEST(Network, PlanePointsEqualExplicitSets) {
+TEST_P(NetworkTest, PlanePointsEqualExplicitSets) {
   const Model model = newmanMoore(3);
   for (Precision precision : {Precision::kFloat, Precision::kDouble}) {
     Network network(ansatzOf(CellKind::kVanilla2d, 6, precision), model.lattice, model.hamiltonian);
@@ -131,7 +145,7 @@ TEST(Network, PlanePointsEqualExplicitSets) {
 // arrays each call stages; on this host backend they are the staging copies): an update moves θ and
 // the per-sample weights up, log p, energies and the gradient down; a landscape chunk moves the plane
 // once, then only its coefficients (and stream ids), and its per-sample scalars down.
-TEST(Network, TransfersArePerSampleScalarsAndParameters) {
+TEST_P(NetworkTest, TransfersArePerSampleScalarsAndParameters) {
   const Model model = newmanMoore(4);
   Network network(ansatzOf(CellKind::kVanilla2d, 8, Precision::kFloat), model.lattice, model.hamiltonian);
   const std::size_t n = network.numParams(), P = 3, Ns = 20;
@@ -139,13 +153,16 @@ TEST(Network, TransfersArePerSampleScalarsAndParameters) {
   const std::vector<std::uint32_t> ids = {0, 1, 2};
   VariationalEstimator est(network);
   std::vector<double> grad;
+  const Transfers start = network.transfers();  // construction's own uploads (tables, Hamiltonian) aside
   est.evaluate(ParameterSets::explicitSets(flat, n), ids, SampleCounters{1, 0, 0}, Ns, LossMode::kClassical, 1.0, 0.0,
                &grad);
   const Transfers first = network.transfers();
   est.evaluate(ParameterSets::explicitSets(flat, n), ids, SampleCounters{1, 1, 0}, Ns, LossMode::kClassical, 1.0, 0.0,
                &grad);
   const Transfers second = network.transfers();
-  EXPECT_EQ(first.to_device, P * n * sizeof(float) + P * sizeof(std::uint32_t) + P * Ns * sizeof(double));
+  EXPECT_EQ(first.to_device - start.to_device,
+            P * n * sizeof(float) + P * sizeof(std::uint32_t) + P * Ns * sizeof(double));
+  EXPECT_EQ(first.to_host - start.to_host, 2 * P * Ns * sizeof(double) + P * n * sizeof(double));
   EXPECT_EQ(second.to_device - first.to_device, P * n * sizeof(float) + P * Ns * sizeof(double));  // ids cached
   EXPECT_EQ(second.to_host - first.to_host, 2 * P * Ns * sizeof(double) + P * n * sizeof(double));
 
@@ -165,7 +182,7 @@ TEST(Network, TransfersArePerSampleScalarsAndParameters) {
   }
 }
 
-TEST(Network, CallsCheckTheirArguments) {
+TEST_P(NetworkTest, CallsCheckTheirArguments) {
   const Model model = newmanMoore(3);
   Network network(ansatzOf(CellKind::kVanilla2d, 4, Precision::kFloat), model.lattice, model.hamiltonian);
   const std::size_t n = network.numParams();
@@ -186,6 +203,36 @@ TEST(Network, CallsCheckTheirArguments) {
   EXPECT_THROW(Network(ansatzOf(CellKind::kVanilla2d, 4, Precision::kFloat), model.lattice, newmanMoore(4).hamiltonian),
                Error);
 }
+
+// The loss estimates of VCA (with gradient) and VQA (local energies from the flip ratios) agree with
+// the Kokkos backend's.
+TEST_P(NetworkTest, VariationalEstimatesAgreeWithKokkos) {
+  const int P = 2, Ns = 100;
+  Model model = newmanMoore(5, 1.0);
+  for (LossMode mode : {LossMode::kClassical, LossMode::kQuantum}) {
+    Network tested(AnsatzSpec{}, model.lattice, model.hamiltonian);
+    setDefaultBackend(Backend::kKokkos);
+    Network reference(AnsatzSpec{}, model.lattice, model.hamiltonian);
+    setDefaultBackend(backend());
+    VariationalEstimator et(tested), er(reference);
+    const std::vector<double> flat = initialFlat(tested.layout(), P, 2, 1.0);
+    const std::vector<std::uint32_t> ids = {0, 1};
+    const ParameterSets sets = ParameterSets::explicitSets(flat, tested.numParams());
+    std::vector<double> gt, gr;
+    const LossStats st = et.evaluate(sets, ids, SampleCounters{3, 1, 0}, Ns, mode, 1.5, 1.0, &gt);
+    const LossStats sr = er.evaluate(sets, ids, SampleCounters{3, 1, 0}, Ns, mode, 1.5, 1.0, &gr);
+    for (int p = 0; p < P; ++p) {
+      // Origin: the same samples up to a rare float flip (EngineAgreement) and log p to 1e-5
+      // relative; the losses are means of O(N) terms, so 1e-4 of |loss| + 1e-4 covers them (a flipped
+      // draw moves one of Ns samples: then the difference is within the loss's standard error).
+      const double tol = std::max(1e-4 * (std::abs(sr.loss[p]) + 1.0), sr.loss_err[p]);
+      EXPECT_NEAR(st.loss[p], sr.loss[p], tol) << lossModeName(mode);
+      EXPECT_NEAR(st.energy[p], sr.energy[p], std::max(1e-9, sr.loss_err[p])) << lossModeName(mode);
+    }
+  }
+}
+
+VNA_TEST_ON_EVERY_BACKEND(NetworkTest);
 
 }  // namespace
 }  // namespace vna
