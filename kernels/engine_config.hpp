@@ -24,6 +24,8 @@ struct EngineConfig {
   // beyond it are processed in successive waves (the landscape's huge-P case). Kokkos backend only.
   std::size_t scratch_bytes = std::size_t(256) << 20;
   Backend backend = Backend::kDefault;
+  // One set of weights for all sites, or one per site (every block gets a leading site dimension).
+  WeightSharing sharing = WeightSharing::kShared;
 };
 
 // Counters of the sampling random stream besides (position, sample, stream id): see sampling_rule.hpp.

@@ -35,6 +35,10 @@ CellKind parseCellKind(const std::string& name) {
       "unknown RNN cell '{}' (expected vanilla1d, vanilla2d, tensorized1d, tensorized2d or dilated1d)", name));
 }
 
+std::string weightSharingName(WeightSharing sharing) {
+  return sharing == WeightSharing::kPerSite ? "per_site" : "shared";
+}
+
 int dilatedLayers(int num_sites) {
   int layers = 1;
   while ((1LL << layers) < num_sites) ++layers;
@@ -53,14 +57,36 @@ bool ParamLayout::hasBlock(const std::string& name) const {
   return false;
 }
 
+ParamLayout ParamLayout::siteLayout() const {
+  ParamLayout local = *this;
+  local.sharing = WeightSharing::kShared;
+  local.sites = 1;
+  local.total = 0;
+  for (ParamBlock& b : local.blocks) {
+    if (perSite()) b.shape.erase(b.shape.begin());
+    b.size = b.site_size;
+    b.offset = local.total;
+    local.total += b.size;
+  }
+  return local;
+}
+
+std::string ParamLayout::shapeText(const ParamBlock& b) {
+  std::string text;
+  for (int e : b.shape) text += (text.empty() ? "" : "x") + std::to_string(e);
+  return text;
+}
+
 namespace {
 
 void addBlock(ParamLayout& layout, std::string name, std::vector<int> shape, int fan_in) {
   ParamBlock b;
   b.name = std::move(name);
   b.shape = std::move(shape);
-  b.size = 1;
-  for (int e : b.shape) b.size *= static_cast<std::size_t>(e);
+  b.site_size = 1;
+  for (int e : b.shape) b.site_size *= static_cast<std::size_t>(e);
+  b.size = b.site_size * static_cast<std::size_t>(layout.sites);
+  if (layout.perSite()) b.shape.insert(b.shape.begin(), layout.sites);
   b.offset = layout.total;
   b.fan_in = fan_in;
   layout.total += b.size;
@@ -69,11 +95,16 @@ void addBlock(ParamLayout& layout, std::string name, std::vector<int> shape, int
 
 }  // namespace
 
-ParamLayout makeParamLayout(CellKind cell, int hidden, int num_sites) {
+ParamLayout makeParamLayout(CellKind cell, int hidden, int num_sites, WeightSharing sharing) {
   if (hidden <= 0) throw InputError(fmt::format("RNN hidden size must be positive, got {}", hidden));
   ParamLayout layout;
   layout.cell = cell;
   layout.hidden = hidden;
+  layout.sharing = sharing;
+  if (sharing == WeightSharing::kPerSite) {
+    if (num_sites <= 0) throw InputError("a per-site network needs the number of sites");
+    layout.sites = num_sites;
+  }
   const int in = hidden + 2;  // [h; onehot(b)]
   // The bilinear cells see exactly one active one-hot slot per predecessor, so each output sums
   // over the hidden inputs only: their fan-in is (number of predecessors) · d_h.

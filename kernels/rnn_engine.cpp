@@ -10,13 +10,14 @@
 #include "core/error.hpp"
 #include "kokkos/device_hamiltonian.hpp"
 #include "network_tables.hpp"
+#include "parameter_plane.hpp"
 #include "rnn_engine_impl.hpp"
 
 namespace vna {
 
 template <class Scalar>
 RnnEngine<Scalar>::RnnEngine(const EngineConfig& config)
-    : config_(config), layout_(makeParamLayout(config.cell, config.hidden, config.lattice.numSites())) {
+    : config_(config), layout_(makeParamLayout(config.cell, config.hidden, config.lattice.numSites(), config.sharing)) {
   checkLatticeTables(config.lattice);
   BackendChoice<Impl> choice = makeEngineImpl<Scalar>(config_, layout_);
   impl_ = std::move(choice.impl);
@@ -200,6 +201,47 @@ void RnnEngine<Scalar>::sampleWithEnergies(const execution_space& space, const P
     impl_->sample(space, params, stream_ids, counters, target, logp, activations);
     computeEnergies(space, energy_->hamiltonian, target, energies);
   });
+}
+
+template <class Scalar>
+void RnnEngine<Scalar>::sampleWithEnergies(const execution_space& space, const PlaneView& plane,
+                                           const PlaneView& coefficients, const StreamIdsView& stream_ids,
+                                           const SampleCounters& counters, const BitsView& bits,
+                                           const LogProbView& logp, const LogProbView& energies) {
+  const char* what = "RnnEngine::sampleWithEnergies (plane)";
+  if (!energy_) throw Error(fmt::format("{}: call setHamiltonian first", what));
+  const std::size_t P = coefficients.extent(1), M = logp.extent(1), N = numSites(), n = layout_.total;
+  if (plane.extent(0) != 3 || plane.extent(1) != n || coefficients.extent(0) != 2)
+    throw Error(fmt::format("{}: plane [{}][{}] and coefficients [{}][{}] for {} parameters (expected [3][n], [2][P])",
+                            what, plane.extent(0), plane.extent(1), coefficients.extent(0), coefficients.extent(1), n));
+  engine_checks::perSample(what, "logp", logp.extent(0), M, P, M);
+  engine_checks::perSample(what, "energies", energies.extent(0), energies.extent(1), P, M);
+  engine_checks::streamIds(what, stream_ids.extent(0), P);
+  const bool want_bits = bits.size() > 0;
+  if (want_bits) engine_checks::bits(what, bits.extent(0), bits.extent(1), bits.extent(2), P, N, static_cast<long>(M));
+  if (P == 0 || M == 0) return;
+  BitsView target = bits;
+  if (!want_bits) {
+    if (energy_->bits.extent(0) != P || energy_->bits.extent(1) != M)
+      energy_->bits = BitsView(Kokkos::view_alloc(Kokkos::WithoutInitializing, "vna::RnnEngine::energy_bits"), P, M, N);
+    target = energy_->bits;
+  }
+  // (Backends with fused energies have no plane kernel: they take the generic path below.)
+  if (!impl_->fusedEnergies() && impl_->samplePlane(space, plane, coefficients, stream_ids, counters, target, logp)) {
+    computeEnergies(space, energy_->hamiltonian, target, energies);
+    return;
+  }
+  // Generic path: the sets materialized, then the ordinary call.
+  Kokkos::View<Scalar**, Kokkos::LayoutRight, memory_space> params(
+      Kokkos::view_alloc(Kokkos::WithoutInitializing, "vna::RnnEngine::plane_sets"), P, n);
+  Kokkos::parallel_for(
+      "vna::RnnEngine::expandPlane",
+      Kokkos::MDRangePolicy<execution_space, Kokkos::Rank<2>>(space, {0, 0}, {static_cast<int>(P), static_cast<int>(n)}),
+      KOKKOS_LAMBDA(const int k, const int i) {
+        params(k, i) =
+            static_cast<Scalar>(planeEntry(plane(0, i), coefficients(0, k), plane(1, i), coefficients(1, k), plane(2, i)));
+      });
+  sampleWithEnergies(space, params, stream_ids, counters, bits, logp, energies, Activations::kDiscard);
 }
 
 template class RnnEngine<float>;

@@ -96,6 +96,17 @@ class RnnEngine {
                           const SampleCounters& counters, const BitsView& bits, const LogProbView& logp,
                           const LogProbView& energies, Activations activations = Activations::kDiscard);
 
+  // The same for the P parameter sets θ_p = θ* + α_p δ + β_p η of a plane, given as plane [3][n] (rows
+  // θ*, δ, η) and coefficients [2][P] (rows α, β) in double: entry i of set p is planeEntry (
+  // parameter_plane.hpp, double arithmetic in one order) rounded to Scalar, so the samples equal
+  // sampleWithEnergies() on the materialized sets bit for bit. The Kokkos backend forms each site's
+  // parameters where its forward pass reads them (memory O(n + P), not O(P·n)); other backends
+  // materialize the sets. No activations are kept.
+  using PlaneView = Kokkos::View<const double**, Kokkos::LayoutRight, memory_space>;
+  void sampleWithEnergies(const execution_space& space, const PlaneView& plane, const PlaneView& coefficients,
+                          const StreamIdsView& stream_ids, const SampleCounters& counters, const BitsView& bits,
+                          const LogProbView& logp, const LogProbView& energies);
+
   // Bytes held in reusable workspaces (activations, scratch, gradient accumulators).
   std::size_t workspaceBytes() const;
 

@@ -34,6 +34,17 @@ class RnnEngine<Scalar>::Impl {
                         const typename Engine::GradView& grad) = 0;
   virtual std::size_t workspaceBytes() const = 0;
 
+  // Sampling of the sets of a plane (rnn_engine.hpp) without materializing them: backends that form
+  // the parameters where they read them fill bits and logp and return true; for the others the front
+  // end materializes the sets and calls sample().
+  virtual bool samplePlane(const typename Engine::execution_space& /*space*/,
+                           const typename Engine::PlaneView& /*plane*/,
+                           const typename Engine::PlaneView& /*coefficients*/,
+                           const typename Engine::StreamIdsView& /*stream_ids*/, const SampleCounters& /*counters*/,
+                           const typename Engine::BitsView& /*bits*/, const typename Engine::LogProbView& /*logp*/) {
+    return false;
+  }
+
   // Backends with a prefix-sharing flip kernel (which compares the bits with the kept activations
   // itself) say so, fill logp_flip and return true; the others leave the call to RnnEngine's generic
   // path (flipped configurations materialized in blocks, then logProb), for which the front end keeps

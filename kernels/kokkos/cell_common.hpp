@@ -15,20 +15,53 @@
 //                                   rows [outputOffset, +d_h) feed the output layer, rows bitRow and
 //                                   bitRow+1 hold onehot(b) = [1−b, b] (written by the engine)
 //   forwardScratchSize()            Scalars of per-work-item scratch the forward step needs
-//   forward(θ, nb, state, scratch)  fills the non-bit rows of `state` from predecessor tiles nb[j]
-//   auxSize(), auxEntry(θ, idx)     per-parameter-set data precomputed for the backward pass
+//   forward(θ, site, nb, state, scratch)
+//                                   fills the non-bit rows of `state` from predecessor tiles nb[j],
+//                                   with the weights of lattice site `site` (any site when shared)
 //   scratchSize(), gradSize()       per-work-item scratch and gradient-accumulator sizes (Scalars)
-//   backward(θ, aux, state, nb, dstate, dnb, scratch, grad)
+//   backward(θ, site, state, nb, dstate, dnb, scratch, grad)
 //                                   given dstate = ∂L/∂state (complete from later positions and the
 //                                   output layer; a multi-layer cell may add to its own lower rows),
 //                                   accumulates ∂L/∂nb[j] into dnb[j] and the parameter gradients
 //                                   into grad
-//   numParams(), gradEntry(grad, j) flat gradient entry j of the cell's blocks from the accumulators
-//                                   (the cell's blocks are the first numParams() entries of θ)
+//   addGradient(grad, dst)          dst[b][e] += gradEntry of entry e of the cell's block b, every
+//                                   entry at once (the per-site reduction)
+//   numParams(), gradEntry(grad, j) entry j of one site's layout (ParamLayout::siteLayout(): the
+//                                   cell's blocks are its first numParams() entries) from the
+//                                   accumulators; with per-site weights the engine keeps one set of
+//                                   accumulators per position, so the cell never sees the site
+//
+// A cell finds its blocks through BlockRef: θ + offset + site · stride (stride 0 when the weights are
+// shared, one site's slice when they are per site), and the block's offset in one site's layout.
 #include <Kokkos_Core.hpp>
 
 #include <vector>
 
+#include <cstddef>
+#include <string>
+
 #include "activation.hpp"
 #include "model/lattice.hpp"
 #include "network_tables.hpp"
+#include "param_layout.hpp"
+
+namespace vna {
+
+struct BlockRef {
+  std::size_t offset = 0;  // site 0's slice in θ
+  std::size_t stride = 0;  // between sites' slices (0: shared)
+  int local = 0;           // offset in one site's layout
+  KOKKOS_INLINE_FUNCTION std::size_t at(int site) const { return offset + static_cast<std::size_t>(site) * stride; }
+};
+
+inline BlockRef blockRef(const ParamLayout& layout, const std::string& name) {
+  const ParamBlock& b = layout.block(name);
+  std::size_t local = 0;
+  for (const ParamBlock& e : layout.blocks) {
+    if (e.name == name) break;
+    local += e.site_size;
+  }
+  return BlockRef{b.offset, layout.perSite() ? b.site_size : 0, static_cast<int>(local)};
+}
+
+}  // namespace vna

@@ -38,13 +38,13 @@ class DilatedCell {
                                    kMaxInputs, kMaxInputs));
     int grad_offset = 0;
     for (int l = 1; l <= layers_; ++l) {
-      weight_offset_[l - 1] = static_cast<int>(layout.block(fmt::format("W{}", l)).offset);
-      bias_offset_[l - 1] = static_cast<int>(layout.block(fmt::format("c{}", l)).offset);
+      weight_[l - 1] = blockRef(layout, fmt::format("W{}", l));
+      bias_[l - 1] = blockRef(layout, fmt::format("c{}", l));
       grad_offset_[l - 1] = grad_offset;
       grad_offset += inputWidth(l) * hidden_padded_;
     }
     lane_grad_offset_ = grad_offset;
-    num_params_ = bias_offset_[layers_ - 1] + hidden_;
+    num_params_ = bias_[layers_ - 1].local + hidden_;
   }
 
   static std::vector<int> inputTable(const Lattice& lattice, CellKind cell) {
@@ -58,17 +58,17 @@ class DilatedCell {
   KOKKOS_INLINE_FUNCTION int numParams() const { return num_params_; }
 
   int forwardScratchSize() const { return 0; }
-  KOKKOS_INLINE_FUNCTION void forward(const Scalar* theta, const Scalar* const* nb, Scalar* state,
+  KOKKOS_INLINE_FUNCTION void forward(const Scalar* theta, int site, const Scalar* const* nb, Scalar* state,
                                       Scalar* /*scratch*/) const {
     const int h = hidden_;
     for (int l = 1; l <= layers_; ++l) {
       const int width = inputWidth(l);
       Scalar* out = state + layerRow(l) * W;
-      const Scalar* wl = theta + weight_offset_[l - 1];
+      const Scalar* wl = theta + weight_[l - 1].at(site);
       tile::GemmTerms<Scalar> terms;
       terms.lda = width;
       terms.ldb = W;
-      terms.bias = theta + bias_offset_[l - 1];
+      terms.bias = theta + bias_[l - 1].at(site);
       if (l == 1) {
         terms.K = h + 2;  // [h^1_q; onehot(b_q)]: rows 0 .. d_h+1 of q's tile
         if (nb[0] != nullptr) terms.add(wl, nb[0]);
@@ -82,25 +82,14 @@ class DilatedCell {
     }
   }
 
-  // aux[2(l−1) + part][m][i] = Wl[i][part·d_h + m]: part 0 = the look-back input, 1 = the layer below.
-  int auxSize() const { return 2 * layers_ * hidden_ * hidden_; }
-  KOKKOS_INLINE_FUNCTION Scalar auxEntry(const Scalar* theta, int idx) const {
-    const int hh = hidden_ * hidden_;
-    const int block = idx / hh, m = (idx % hh) / hidden_, i = idx % hidden_;
-    const int l = block / 2 + 1, part = block % 2;
-    if (l == 1 && part == 1) return Scalar(0);  // layer 1 has no layer below
-    return theta[weight_offset_[l - 1] + i * inputWidth(l) + part * hidden_ + m];
-  }
-
   // scratch: ∂pre [d_h][W], ∂pre^T [W][d_h padded].
   int scratchSize() const { return hidden_ * W + W * hidden_padded_; }
   // grad: ∂Wl^T [width_l][d_h padded] per layer, then per-lane ∂cl [L][d_h][W].
   int gradSize() const { return lane_grad_offset_ + layers_ * hidden_ * W; }
 
-  KOKKOS_INLINE_FUNCTION void backward(const Scalar* /*theta*/, const Scalar* aux, const Scalar* state,
-                                       const Scalar* const* nb, Scalar* dstate, Scalar* const* dnb,
-                                       Scalar* scratch, Scalar* grad) const {
-    const int h = hidden_, hp = hidden_padded_, hh = h * h;
+  KOKKOS_INLINE_FUNCTION void backward(const Scalar* theta, int site, const Scalar* state, const Scalar* const* nb,
+                                       Scalar* dstate, Scalar* const* dnb, Scalar* scratch, Scalar* grad) const {
+    const int h = hidden_, hp = hidden_padded_;
     Scalar* dpre = scratch;
     Scalar* dpre_t = scratch + h * W;
     // Top layer first: layer l adds to ∂h^(l-1) of the same position before that layer is processed.
@@ -123,13 +112,16 @@ class DilatedCell {
       }
       if (l >= 2) {
         const Scalar* below = state + layerRow(l - 1) * W;
-        tile::gemmRows<Scalar, W>(h, h, aux + (2 * (l - 1) + 1) * hh, h, dpre, W, dstate + layerRow(l - 1) * W, W);
+        // ∂h^(l-1) += Wl[:, d_h:]^T ∂pre (Wl read as its transpose)
+        tile::gemmRowsTransA<Scalar, W>(h, h, theta + weight_[l - 1].at(site) + h, inputWidth(l), dpre, W,
+                                        dstate + layerRow(l - 1) * W, W);
         tile::gemmWide<Scalar>(h, W, hp, below, W, dpre_t, hp, dweight_t + h * hp, hp);
       }
       if (nb[l - 1] != nullptr) {
         const int row = l == 1 ? 0 : layerRow(l);
         const int k_in = l == 1 ? h + 2 : h;  // layer 1 also gets ∂W for the one-hot columns
-        tile::gemmRows<Scalar, W>(h, h, aux + 2 * (l - 1) * hh, h, dpre, W, dnb[l - 1] + row * W, W);
+        tile::gemmRowsTransA<Scalar, W>(h, h, theta + weight_[l - 1].at(site), inputWidth(l), dpre, W,
+                                        dnb[l - 1] + row * W, W);
         tile::gemmWide<Scalar>(k_in, W, hp, nb[l - 1] + row * W, W, dpre_t, hp, dweight_t, hp);
       }
     }
@@ -138,16 +130,34 @@ class DilatedCell {
   KOKKOS_INLINE_FUNCTION double gradEntry(const Scalar* grad, int idx) const {
     const int h = hidden_, hp = hidden_padded_;
     int l = layers_;
-    while (l > 1 && idx < weight_offset_[l - 1]) --l;
-    if (idx >= bias_offset_[l - 1]) {
-      const Scalar* dbias = grad + lane_grad_offset_ + (l - 1) * h * W + (idx - bias_offset_[l - 1]) * W;
+    while (l > 1 && idx < weight_[l - 1].local) --l;
+    if (idx >= bias_[l - 1].local) {
+      const Scalar* dbias = grad + lane_grad_offset_ + (l - 1) * h * W + (idx - bias_[l - 1].local) * W;
       double sum = 0.0;
       for (int w = 0; w < W; ++w) sum += dbias[w];
       return sum;
     }
-    const int local = idx - weight_offset_[l - 1], width = inputWidth(l);
+    const int local = idx - weight_[l - 1].local, width = inputWidth(l);
     const int i = local / width, m = local % width;
     return grad[grad_offset_[l - 1] + m * hp + i];
+  }
+
+  // dst[b][e] += gradEntry of entry e of the cell's block b (W1, c1, W2, c2, ...), for every entry at
+  // once.
+  KOKKOS_INLINE_FUNCTION void addGradient(const Scalar* grad, double* const* dst) const {
+    const int h = hidden_, hp = hidden_padded_;
+    for (int l = 1; l <= layers_; ++l) {
+      const int width = inputWidth(l);
+      double* dw = dst[2 * (l - 1)];
+      for (int i = 0; i < h; ++i)
+        for (int m = 0; m < width; ++m) dw[i * width + m] += grad[grad_offset_[l - 1] + m * hp + i];
+      const Scalar* dbias = grad + lane_grad_offset_ + (l - 1) * h * W;
+      for (int i = 0; i < h; ++i) {
+        double sum = 0.0;
+        for (int w = 0; w < W; ++w) sum += dbias[i * W + w];
+        dst[2 * (l - 1) + 1][i] += sum;
+      }
+    }
   }
 
  private:
@@ -158,8 +168,8 @@ class DilatedCell {
   int hidden_ = 0;
   int layers_ = 0;
   int hidden_padded_ = 0;
-  int weight_offset_[kMaxInputs] = {};
-  int bias_offset_[kMaxInputs] = {};
+  BlockRef weight_[kMaxInputs];
+  BlockRef bias_[kMaxInputs];
   int grad_offset_[kMaxInputs] = {};
   int lane_grad_offset_ = 0;
   int num_params_ = 0;

@@ -28,9 +28,9 @@ class TensorizedCell {
         inputs_(layout.cell == CellKind::kTensorized2d ? 2 : 1),
         hidden_padded_((layout.hidden + tile::VectorWidth<Scalar>::value - 1) / tile::VectorWidth<Scalar>::value *
                        tile::VectorWidth<Scalar>::value),
-        tensor_offset_(static_cast<int>(layout.block("T").offset)),
-        bias_offset_(static_cast<int>(layout.block("c").offset)),
-        num_params_(bias_offset_ + hidden_) {}
+        tensor_(blockRef(layout, "T")),
+        bias_(blockRef(layout, "c")),
+        num_params_(bias_.local + hidden_) {}
 
   static std::vector<int> inputTable(const Lattice& lattice, CellKind cell) {
     return predecessorTable(lattice, cell, kMaxInputs);
@@ -45,30 +45,23 @@ class TensorizedCell {
   // Masked tiles B_m [K][W], m = 2j + c over the input slots.
   int forwardScratchSize() const { return slots() * inner() * W; }
 
-  KOKKOS_INLINE_FUNCTION void forward(const Scalar* theta, const Scalar* const* nb, Scalar* state,
+  KOKKOS_INLINE_FUNCTION void forward(const Scalar* theta, int site, const Scalar* const* nb, Scalar* state,
                                       Scalar* scratch) const {
     const int h = hidden_, K = inner();
     tile::GemmTerms<Scalar> terms;
     terms.K = K;
     terms.lda = K;
     terms.ldb = W;
-    terms.bias = theta + bias_offset_;
+    terms.bias = theta + bias_.at(site);
+    const Scalar* tensor = theta + tensor_.at(site);
     for (int m = 0; m < slots(); ++m) {
       if (nb[m / 2] == nullptr) continue;
       Scalar* bm = scratch + m * K * W;
       maskedInputs(nb, m, bm);
-      terms.add(theta + tensor_offset_ + m * h * K, bm);
+      terms.add(tensor + m * h * K, bm);
     }
     tile::gemmRows<Scalar, W>(h, terms, state, W);
     eluInPlace(state, h * W);
-  }
-
-  // aux = T_m^T: aux[m][t][i] = T[m][i][t].
-  int auxSize() const { return slots() * inner() * hidden_; }
-  KOKKOS_INLINE_FUNCTION Scalar auxEntry(const Scalar* theta, int idx) const {
-    const int K = inner(), per = K * hidden_;
-    const int m = idx / per, t = (idx % per) / hidden_, i = idx % hidden_;
-    return theta[tensor_offset_ + m * hidden_ * K + i * K + t];
   }
 
   // scratch: ∂pre [d_h][W], ∂pre^T [W][d_h padded], D_m = x_m ⊙ ∂pre [slots][d_h][W], B_m [slots][K][W].
@@ -78,9 +71,8 @@ class TensorizedCell {
   // grad: ∂T_m^T [slots][K][d_h padded], then per-lane ∂c [d_h][W].
   int gradSize() const { return slots() * inner() * hidden_padded_ + hidden_ * W; }
 
-  KOKKOS_INLINE_FUNCTION void backward(const Scalar* theta, const Scalar* aux, const Scalar* state,
-                                       const Scalar* const* nb, Scalar* dstate, Scalar* const* dnb,
-                                       Scalar* scratch, Scalar* grad) const {
+  KOKKOS_INLINE_FUNCTION void backward(const Scalar* theta, int site, const Scalar* state, const Scalar* const* nb,
+                                       Scalar* dstate, Scalar* const* dnb, Scalar* scratch, Scalar* grad) const {
     const int h = hidden_, K = inner(), hp = hidden_padded_;
     Scalar* dpre = scratch;
     Scalar* dpre_t = dpre + h * W;
@@ -113,30 +105,46 @@ class TensorizedCell {
         for (int w = 0; w < W; ++w) dm[i * W + w] = x[w] * dpre[i * W + w];
       }
     }
-    // ∂H = Σ_m x_m ⊙ (T_m^T ∂pre) = Σ_m T_m^T D_m; rows [j·d_h, (j+1)·d_h) go to predecessor j.
+    // ∂H = Σ_m x_m ⊙ (T_m^T ∂pre) = Σ_m T_m^T D_m; rows [j·d_h, (j+1)·d_h) go to predecessor j
+    // (T_m read as its transpose: columns j·d_h .. of T[m][i][·]).
+    const Scalar* tensor = theta + tensor_.at(site);
     for (int j = 0; j < inputs_; ++j) {
       if (dnb[j] == nullptr) continue;
       tile::GemmTerms<Scalar> terms;
       terms.K = h;
-      terms.lda = h;
+      terms.lda = K;
       terms.ldb = W;
       for (int m = 0; m < slots(); ++m)
-        if (nb[m / 2] != nullptr) terms.add(aux + m * K * h + j * h * h, dmasked + m * h * W);
-      tile::gemmRows<Scalar, W>(h, terms, dnb[j], W);
+        if (nb[m / 2] != nullptr) terms.add(tensor + m * h * K + j * h, dmasked + m * h * W);
+      tile::gemmRows<Scalar, W, true>(h, terms, dnb[j], W);
     }
   }
 
   KOKKOS_INLINE_FUNCTION double gradEntry(const Scalar* grad, int idx) const {
     const int h = hidden_, K = inner(), hp = hidden_padded_;
-    if (idx >= bias_offset_) {
-      const Scalar* dbias = grad + slots() * K * hp + (idx - bias_offset_) * W;
+    if (idx >= bias_.local) {
+      const Scalar* dbias = grad + slots() * K * hp + (idx - bias_.local) * W;
       double sum = 0.0;
       for (int w = 0; w < W; ++w) sum += dbias[w];
       return sum;
     }
-    const int local = idx - tensor_offset_;
+    const int local = idx - tensor_.local;
     const int m = local / (h * K), i = (local % (h * K)) / K, t = local % K;
     return grad[m * K * hp + t * hp + i];
+  }
+
+  // dst[b][e] += gradEntry of entry e of the cell's block b (T, then c), for every entry at once.
+  KOKKOS_INLINE_FUNCTION void addGradient(const Scalar* grad, double* const* dst) const {
+    const int h = hidden_, K = inner(), hp = hidden_padded_;
+    for (int m = 0; m < slots(); ++m)
+      for (int i = 0; i < h; ++i)
+        for (int t = 0; t < K; ++t) dst[0][m * h * K + i * K + t] += grad[m * K * hp + t * hp + i];
+    const Scalar* dbias = grad + slots() * K * hp;
+    for (int i = 0; i < h; ++i) {
+      double sum = 0.0;
+      for (int w = 0; w < W; ++w) sum += dbias[i * W + w];
+      dst[1][i] += sum;
+    }
   }
 
  private:
@@ -163,8 +171,8 @@ class TensorizedCell {
   int hidden_ = 0;
   int inputs_ = 1;
   int hidden_padded_ = 0;
-  int tensor_offset_ = 0;
-  int bias_offset_ = 0;
+  BlockRef tensor_;
+  BlockRef bias_;
   int num_params_ = 0;
 };
 

@@ -28,9 +28,9 @@ class VanillaCell {
         hidden_padded_((layout.hidden + tile::VectorWidth<Scalar>::value - 1) / tile::VectorWidth<Scalar>::value *
                        tile::VectorWidth<Scalar>::value) {
     const char* names[2] = {inputs_ == 2 ? "Wh" : "W", "Wv"};
-    for (int j = 0; j < inputs_; ++j) weight_offset_[j] = static_cast<int>(layout.block(names[j]).offset);
-    bias_offset_ = static_cast<int>(layout.block("c").offset);
-    num_params_ = bias_offset_ + hidden_;
+    for (int j = 0; j < inputs_; ++j) weight_[j] = blockRef(layout, names[j]);
+    bias_ = blockRef(layout, "c");
+    num_params_ = bias_.local + hidden_;
   }
 
   static std::vector<int> inputTable(const Lattice& lattice, CellKind cell) {
@@ -44,7 +44,7 @@ class VanillaCell {
   KOKKOS_INLINE_FUNCTION int numParams() const { return num_params_; }
 
   int forwardScratchSize() const { return 0; }
-  KOKKOS_INLINE_FUNCTION void forward(const Scalar* theta, const Scalar* const* nb, Scalar* state,
+  KOKKOS_INLINE_FUNCTION void forward(const Scalar* theta, int site, const Scalar* const* nb, Scalar* state,
                                       Scalar* /*scratch*/) const {
     const int h = hidden_, in = h + 2;
     // pre = c + Σ_j W_j [h_q; onehot(b_q)] over the present predecessors, in one register pass.
@@ -52,19 +52,11 @@ class VanillaCell {
     terms.K = in;
     terms.lda = in;
     terms.ldb = W;
-    terms.bias = theta + bias_offset_;
+    terms.bias = theta + bias_.at(site);
     for (int j = 0; j < inputs_; ++j)
-      if (nb[j] != nullptr) terms.add(theta + weight_offset_[j], nb[j]);
+      if (nb[j] != nullptr) terms.add(theta + weight_[j].at(site), nb[j]);
     tile::gemmRows<Scalar, W>(h, terms, state, W);
     eluInPlace(state, h * W);
-  }
-
-  // aux = W_j^T restricted to the hidden columns: aux[j][m][i] = W_j[i][m], m < d_h.
-  int auxSize() const { return inputs_ * hidden_ * hidden_; }
-  KOKKOS_INLINE_FUNCTION Scalar auxEntry(const Scalar* theta, int idx) const {
-    const int hh = hidden_ * hidden_;
-    const int j = idx / hh, m = (idx % hh) / hidden_, i = idx % hidden_;
-    return theta[weight_offset_[j] + i * (hidden_ + 2) + m];
   }
 
   // scratch: ∂pre [d_h][W], ∂pre^T [W][d_h padded] (padding columns stay zero).
@@ -72,9 +64,8 @@ class VanillaCell {
   // grad: ∂W_j^T [inputs][d_h + 2][d_h padded], then per-lane ∂c [d_h][W].
   int gradSize() const { return inputs_ * (hidden_ + 2) * hidden_padded_ + hidden_ * W; }
 
-  KOKKOS_INLINE_FUNCTION void backward(const Scalar* theta, const Scalar* aux, const Scalar* state,
-                                       const Scalar* const* nb, Scalar* dstate, Scalar* const* dnb,
-                                       Scalar* scratch, Scalar* grad) const {
+  KOKKOS_INLINE_FUNCTION void backward(const Scalar* theta, int site, const Scalar* state, const Scalar* const* nb,
+                                       Scalar* dstate, Scalar* const* dnb, Scalar* scratch, Scalar* grad) const {
     const int h = hidden_, in = h + 2, hp = hidden_padded_;
     Scalar* dpre = scratch;
     Scalar* dpre_t = scratch + h * W;
@@ -94,21 +85,21 @@ class VanillaCell {
     for (int j = 0; j < inputs_; ++j) {
       if (nb[j] == nullptr) continue;
       // ∂h_q += W_j[:, :d_h]^T ∂pre ; ∂W_j^T += [h_q; onehot(b_q)] ∂pre^T (a rank-W update).
-      tile::gemmRows<Scalar, W>(h, h, aux + j * h * h, h, dpre, W, dnb[j], W);
+      tile::gemmRowsTransA<Scalar, W>(h, h, theta + weight_[j].at(site), in, dpre, W, dnb[j], W);
       tile::gemmWide<Scalar>(in, W, hp, nb[j], W, dpre_t, hp, grad + j * in * hp, hp);
     }
   }
 
   KOKKOS_INLINE_FUNCTION double gradEntry(const Scalar* grad, int idx) const {
     const int h = hidden_, in = h + 2, hp = hidden_padded_;
-    if (idx >= bias_offset_) {
-      const Scalar* dbias = grad + inputs_ * in * hp + (idx - bias_offset_) * W;
+    if (idx >= bias_.local) {
+      const Scalar* dbias = grad + inputs_ * in * hp + (idx - bias_.local) * W;
       double sum = 0.0;
       for (int w = 0; w < W; ++w) sum += dbias[w];
       return sum;
     }
     for (int j = 0; j < inputs_; ++j) {
-      const int local = idx - weight_offset_[j];
+      const int local = idx - weight_[j].local;
       if (local >= 0 && local < h * in) {
         const int i = local / in, m = local % in;
         return grad[j * in * hp + m * hp + i];
@@ -117,12 +108,27 @@ class VanillaCell {
     return 0.0;  // unreachable for idx < numParams()
   }
 
+  // dst[b][e] += gradEntry of entry e of the cell's block b (blocks in layout order: W_j, then c),
+  // for every entry at once.
+  KOKKOS_INLINE_FUNCTION void addGradient(const Scalar* grad, double* const* dst) const {
+    const int h = hidden_, in = h + 2, hp = hidden_padded_;
+    for (int j = 0; j < inputs_; ++j)
+      for (int i = 0; i < h; ++i)
+        for (int m = 0; m < in; ++m) dst[j][i * in + m] += grad[j * in * hp + m * hp + i];
+    const Scalar* dbias = grad + inputs_ * in * hp;
+    for (int i = 0; i < h; ++i) {
+      double sum = 0.0;
+      for (int w = 0; w < W; ++w) sum += dbias[i * W + w];
+      dst[inputs_][i] += sum;
+    }
+  }
+
  private:
   int hidden_ = 0;
   int inputs_ = 1;
   int hidden_padded_ = 0;
-  int weight_offset_[kMaxInputs] = {0, 0};
-  int bias_offset_ = 0;
+  BlockRef weight_[kMaxInputs];
+  BlockRef bias_;
   int num_params_ = 0;
 };
 

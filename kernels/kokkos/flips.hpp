@@ -24,6 +24,7 @@ template <class Scalar, class Cell, int W>
 struct FlipBaseFunctor {
   Cell cell;
   ItemGeometry g;
+  bool per_site = false;
   std::size_t store_stride = 0;
   Kokkos::View<const Scalar**, Kokkos::LayoutRight, MemSpace> out_aux;
   Kokkos::View<const int*, MemSpace> order;
@@ -38,18 +39,18 @@ struct FlipBaseFunctor {
     const int hidden = cell.hidden();
     const Scalar* acts = &store(static_cast<std::size_t>(pair) * store_stride);
     double* out = &base(static_cast<std::size_t>(pair) * g.n_sites * W);
-    const Scalar* udiff = &out_aux(p, 0);
-    const Scalar ddiff = udiff[hidden];
     double lp[W];
     for (int w = 0; w < W; ++w) lp[w] = 0.0;
     for (int k = 0; k < g.n_sites; ++k) {
+      const int site = order(k);
+      const Scalar* udiff = &out_aux(p, (per_site ? site : 0) * (hidden + 1));
+      const Scalar ddiff = udiff[hidden];
       const Scalar* state = acts + static_cast<std::size_t>(k) * g.rows * W;
       Scalar delta[W];
       VNA_UNROLL
       for (int w = 0; w < W; ++w) delta[w] = ddiff;
       tile::gemmRows<Scalar, W>(1, hidden, udiff, hidden, state + cell.outputOffset() * W, W, delta, W);
       const Scalar* b = state + (cell.bitRow() + 1) * W;
-      const int site = order(k);
       for (int w = 0; w < W && s0 + w < g.num_samples; ++w)
         if ((bits(p, s0 + w, site) != 0) != (b[w] > Scalar(0.5))) ++mismatches;
       VNA_UNROLL
@@ -77,6 +78,7 @@ struct FlipFunctor {
   ItemGeometry g;
   int item_begin = 0, group = 1, n_pairs = 0;
   bool per_thread = false;
+  bool per_site = false;
   std::size_t store_stride = 0, work_stride = 0;
   Kokkos::Experimental::UniqueToken<ExecSpace> token;
   Kokkos::View<const Scalar**, Kokkos::LayoutRight, MemSpace> params, out_aux;
@@ -104,8 +106,6 @@ struct FlipFunctor {
     Scalar* ring = &work(static_cast<std::size_t>(slot) * work_stride);
     Scalar* cell_scratch = ring + static_cast<std::size_t>(g.slots) * tile_size;
     const Scalar* theta = &params(p, 0);
-    const Scalar* udiff = &out_aux(p, 0);
-    const Scalar ddiff = udiff[hidden];
 
     {  // Position k: the kept state (it does not depend on b_k) with onehot(1 − b_k).
       const Scalar* kept = acts + static_cast<std::size_t>(k) * tile_size;
@@ -124,6 +124,9 @@ struct FlipFunctor {
     for (int w = 0; w < W; ++w) lp[w] = start[w];
 
     for (int j = k + 1; j < g.n_sites; ++j) {
+      const int site_j = order(j);
+      const Scalar* udiff = &out_aux(p, (per_site ? site_j : 0) * (hidden + 1));
+      const Scalar ddiff = udiff[hidden];
       Scalar* state = ring + static_cast<std::size_t>(j % g.slots) * tile_size;
       const Scalar* nb[Cell::kMaxInputs];
       for (int jj = 0; jj < Cell::kMaxInputs; ++jj) {
@@ -132,7 +135,7 @@ struct FlipFunctor {
                  : q < k ? acts + static_cast<std::size_t>(q) * tile_size
                          : ring + static_cast<std::size_t>(q % g.slots) * tile_size;
       }
-      cell.forward(theta, nb, state, cell_scratch);
+      cell.forward(theta, site_j, nb, state, cell_scratch);
       Scalar delta[W];
       VNA_UNROLL
       for (int w = 0; w < W; ++w) delta[w] = ddiff;

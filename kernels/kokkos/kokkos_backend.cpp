@@ -37,7 +37,13 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
   static constexpr int W = laneCount<Scalar>();
 
   KokkosEngine(const EngineConfig& config, const ParamLayout& layout)
-      : cell_(layout), layout_(layout), scratch_bytes_(config.scratch_bytes) {
+      : cell_(layout),
+        site_cell_(layout.siteLayout()),
+        layout_(layout),
+        site_map_(siteMap(layout)),
+        per_site_(layout.perSite()),
+        sites_(layout.sites),
+        scratch_bytes_(config.scratch_bytes) {
     const Lattice& lattice = config.lattice;
     n_ = lattice.numSites();
     const std::vector<int> table = Cell::inputTable(lattice, layout.cell);
@@ -58,8 +64,8 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
     geometry_.n_sites = n_;
     geometry_.rows = cell_.stateRows();
     geometry_.slots = slots_;
-    u_offset_ = static_cast<int>(layout.block("U").offset);
-    d_offset_ = static_cast<int>(layout.block("d").offset);
+    u_ = blockRef(layout, "U");
+    d_ = blockRef(layout, "d");
   }
 
   void sample(const ExecSpace& space, const typename Base::ParamsView& params,
@@ -76,6 +82,59 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
     runForward(space, params, M, logp, activations, f, "vna::RnnEngine::sample");
   }
 
+  bool samplePlane(const ExecSpace& space, const typename Base::PlaneView& plane,
+                   const typename Base::PlaneView& coefficients, const typename Base::StreamIdsView& stream_ids,
+                   const SampleCounters& counters, const typename Base::BitsView& bits,
+                   const typename Base::LogProbView& logp) override {
+    const int P = static_cast<int>(coefficients.extent(1)), M = static_cast<int>(bits.extent(1));
+    const int hidden = cell_.hidden();
+    ForwardFunctor<Scalar, Cell, W, true, true> f;
+    f.cell = site_cell_;
+    f.bits_out = bits;
+    f.stream_ids = stream_ids;
+    f.key = makeRngKey(counters.seed, RngPurpose::kSampling);
+    f.step = counters.step;
+    f.first_sample = counters.first_sample;
+    f.plane.rows = plane;
+    f.plane.coeffs = coefficients;
+    f.plane.map = site_map_;
+    f.plane.hidden = hidden;
+    f.plane.u_local = u_.local;
+    f.plane.d_local = d_.local;
+    f.plane.stride = static_cast<std::size_t>(site_map_.siteSize()) + hidden + 1;
+    ItemGeometry g = geometry_;
+    g.num_samples = M;
+    g.n_chunks = (M + W - 1) / W;
+    f.g = g;
+    f.keep = false;
+    f.per_site = per_site_;
+    f.group = g.n_chunks;  // one item per set: each site's parameters expanded once per set
+    f.order = order_;
+    f.inputs = inputs_;
+    f.logp = logp;
+    f.scratch_stride = static_cast<std::size_t>(cell_.forwardScratchSize());
+    f.store_stride = static_cast<std::size_t>(slots_) * g.rows * W;
+    const std::size_t per_item = f.group * f.store_stride + f.scratch_stride + f.plane.stride +
+                                 (f.group * W * sizeof(double) + sizeof(Scalar) - 1) / sizeof(Scalar);
+    const int wave = waveSize(P, per_item);
+    ensureCapacity(ring_, static_cast<std::size_t>(wave) * f.group * f.store_stride, "vna::RnnEngine::rolling_buffer");
+    if (f.scratch_stride > 0)
+      ensureCapacity(forward_scratch_, static_cast<std::size_t>(wave) * f.scratch_stride,
+                     "vna::RnnEngine::forward_scratch");
+    ensureCapacity(plane_buffer_, static_cast<std::size_t>(wave) * f.plane.stride, "vna::RnnEngine::plane_buffer");
+    ensureCapacity(lp_buffer_, static_cast<std::size_t>(wave) * f.group * W, "vna::RnnEngine::logp_accumulators");
+    f.store = ring_;
+    f.scratch = forward_scratch_;
+    f.plane_buffer = plane_buffer_;
+    f.lp_buffer = lp_buffer_;
+    for (int begin = 0; begin < P; begin += wave) {
+      f.item_begin = begin;
+      Kokkos::parallel_for("vna::RnnEngine::samplePlane", Kokkos::RangePolicy<ExecSpace>(space, 0, std::min(wave, P - begin)),
+                           f);
+    }
+    return true;
+  }
+
   void logProb(const ExecSpace& space, const typename Base::ParamsView& params,
                const typename Base::ConstBitsView& bits, const typename Base::LogProbView& logp,
                Activations activations) override {
@@ -89,32 +148,27 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
                 const typename Base::ConstBitsView& bits, const typename Base::WeightsView& weights,
                 const typename Base::GradView& grad) override {
     const int P = static_cast<int>(params.extent(0)), M = static_cast<int>(bits.extent(1));
+    const BackwardMode mode = per_site_ ? BackwardMode::kPerSite : BackwardMode::kShared;
     prepareOutputAux(space, params);
-    const int aux_size = cell_.auxSize();
-    if (static_cast<int>(cell_aux_.extent(0)) < P || static_cast<int>(cell_aux_.extent(1)) != aux_size)
-      cell_aux_ = Kokkos::View<Scalar**, Kokkos::LayoutRight, MemSpace>(
-          Kokkos::ViewAllocateWithoutInitializing("vna::RnnEngine::cell_aux"), P, aux_size);
-    if (aux_size > 0)
-      Kokkos::parallel_for("vna::RnnEngine::gradient::cell_aux",
-                           Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<2>>(space, {0, 0}, {P, aux_size}),
-                           CellAuxFunctor<Scalar, Cell>{params, cell_aux_, cell_});
 
     ItemGeometry g = geometry_;
     g.num_samples = M;
     g.n_chunks = (M + W - 1) / W;
-    const int n_items = P * g.n_chunks;
     BackwardFunctor<Scalar, Cell, W> f;
     f.cell = cell_;
     f.g = g;
+    f.mode = mode;
+    f.group = mode == BackwardMode::kPerSite ? g.n_chunks : 1;
+    const int n_items = P * (g.n_chunks / f.group);
     f.store_stride = static_cast<std::size_t>(n_) * g.rows * W;
     f.scratch_stride = static_cast<std::size_t>(slots_) * g.rows * W + cell_.scratchSize();
     f.grad_stride = static_cast<std::size_t>(cell_.gradSize()) + cell_.hidden() * W + W;
-    const int wave = waveSize(n_items, f.scratch_stride);
-    ensureCapacity(scratch_, static_cast<std::size_t>(wave) * f.scratch_stride, "vna::RnnEngine::scratch");
+    const std::size_t work_stride = f.group * f.scratch_stride;
+    const int wave = waveSize(n_items, work_stride);
+    ensureCapacity(scratch_, static_cast<std::size_t>(wave) * work_stride, "vna::RnnEngine::scratch");
     ensureCapacity(grads_, static_cast<std::size_t>(n_items) * f.grad_stride, "vna::RnnEngine::grad_accumulators");
     f.params = params;
     f.out_aux = out_aux_;
-    f.cell_aux = cell_aux_;
     f.order = order_;
     f.inputs = inputs_;
     f.bits = bits;
@@ -123,6 +177,8 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
     f.probs = probs_;
     f.scratch = scratch_;
     f.grads = grads_;
+    f.map = site_map_;
+    f.grad = grad;  // kPerSite writes it position by position
     int mismatches = 0;
     for (int begin = 0; begin < n_items; begin += wave) {
       f.item_begin = begin;
@@ -133,12 +189,13 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
       mismatches += wave_mismatches;
     }
     if (mismatches > 0) engine_checks::throwBitsDiffer("RnnEngine::gradient", mismatches);
+    if (mode == BackwardMode::kPerSite) return;
     GradientReduceFunctor<Scalar, Cell, W> r;
     r.cell = cell_;
     r.n_chunks = g.n_chunks;
     r.hidden = cell_.hidden();
-    r.u_offset = u_offset_;
-    r.d_offset = d_offset_;
+    r.u_local = u_.local;
+    r.d_local = d_.local;
     r.grad_stride = f.grad_stride;
     r.grads = grads_;
     r.grad = grad;
@@ -164,6 +221,7 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
     FlipBaseFunctor<Scalar, Cell, W> b;
     b.cell = cell_;
     b.g = g;
+    b.per_site = per_site_;
     b.store_stride = store_stride;
     b.out_aux = out_aux_;
     b.order = order_;
@@ -180,6 +238,7 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
     FlipFunctor<Scalar, Cell, W> f;
     f.cell = cell_;
     f.g = g;
+    f.per_site = per_site_;
     f.n_pairs = n_pairs;
     f.group = W == 1 ? n_pairs : 1;
     f.store_stride = store_stride;
@@ -210,9 +269,9 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
 
   std::size_t workspaceBytes() const override {
     return sizeof(Scalar) * (store_.extent(0) + probs_.extent(0) + ring_.extent(0) + forward_scratch_.extent(0) +
-                             scratch_.extent(0) + grads_.extent(0) + out_aux_.size() + cell_aux_.size() +
-                             flip_work_.extent(0)) +
-           sizeof(double) * flip_base_.extent(0);
+                             scratch_.extent(0) + grads_.extent(0) + out_aux_.size() +
+                             flip_work_.extent(0) + plane_buffer_.extent(0)) +
+           sizeof(double) * (flip_base_.extent(0) + lp_buffer_.extent(0));
   }
 
  private:
@@ -222,13 +281,13 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
   }
 
   void prepareOutputAux(const ExecSpace& space, const typename Base::ParamsView& params) {
-    const int P = static_cast<int>(params.extent(0)), h = cell_.hidden();
+    const int P = static_cast<int>(params.extent(0)), h = cell_.hidden(), width = sites_ * (h + 1);
     if (static_cast<int>(out_aux_.extent(0)) < P)
       out_aux_ = Kokkos::View<Scalar**, Kokkos::LayoutRight, MemSpace>(
-          Kokkos::ViewAllocateWithoutInitializing("vna::RnnEngine::output_aux"), P, h + 1);
+          Kokkos::ViewAllocateWithoutInitializing("vna::RnnEngine::output_aux"), P, width);
     Kokkos::parallel_for("vna::RnnEngine::output_aux",
-                         Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<2>>(space, {0, 0}, {P, h + 1}),
-                         OutputAuxFunctor<Scalar>{params, out_aux_, h, u_offset_, d_offset_});
+                         Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<2>>(space, {0, 0}, {P, width}),
+                         OutputAuxFunctor<Scalar>{params, out_aux_, h, u_, d_});
   }
 
   template <class Functor>
@@ -244,6 +303,7 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
     f.cell = cell_;
     f.g = g;
     f.keep = keep;
+    f.per_site = per_site_;
     f.params = params;
     f.out_aux = out_aux_;
     f.order = order_;
@@ -275,17 +335,24 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
     }
   }
 
-  Cell cell_;
+  Cell cell_;       // reads θ in the engine's layout
+  Cell site_cell_;  // reads one site's parameters in the site layout (plane sets)
   ParamLayout layout_;
+  SiteMap site_map_;
+  bool per_site_ = false;
+  int sites_ = 1;
   std::size_t scratch_bytes_;
-  int n_ = 0, slots_ = 1, u_offset_ = 0, d_offset_ = 0;
+  int n_ = 0, slots_ = 1;
+  BlockRef u_, d_;
   ItemGeometry geometry_;
   Kokkos::View<int*, MemSpace> order_;
   Kokkos::View<int**, Kokkos::LayoutRight, MemSpace> inputs_;
-  Kokkos::View<Scalar**, Kokkos::LayoutRight, MemSpace> out_aux_, cell_aux_;
+  Kokkos::View<Scalar**, Kokkos::LayoutRight, MemSpace> out_aux_;
   Kokkos::View<Scalar*, MemSpace> store_, probs_, ring_, forward_scratch_, scratch_, grads_;
   Kokkos::View<Scalar*, MemSpace> flip_work_;  // logProbFlips' rolling buffers and cell scratch
   Kokkos::View<double*, MemSpace> flip_base_;  // logProbFlips' accumulators after each position
+  Kokkos::View<Scalar*, MemSpace> plane_buffer_;  // samplePlane's expanded site parameters
+  Kokkos::View<double*, MemSpace> lp_buffer_;     // samplePlane's log p accumulators
 };
 
 

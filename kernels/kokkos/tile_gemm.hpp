@@ -82,8 +82,9 @@ struct HostVector {
   typedef Scalar type __attribute__((vector_size(V * sizeof(Scalar))));
 };
 
-// Rows r0 .. r0+R-1 with NC = NV vectors per row held in registers.
-template <class Scalar, int R, int NC>
+// Rows r0 .. r0+R-1 with NC = NV vectors per row held in registers. kTransA: A_j[r][t] is a_j[t·lda + r]
+// (the weights of a forward product read as their transpose: the same products in the same order).
+template <class Scalar, int R, int NC, bool kTransA>
 inline __attribute__((always_inline)) void gemmMicroSimd(const GemmTerms<Scalar>& g, int r0, Scalar* KOKKOS_RESTRICT c,
                                                          int ldc) {
   constexpr int V = VectorWidth<Scalar>::value, NV = NC / V;
@@ -101,7 +102,7 @@ inline __attribute__((always_inline)) void gemmMicroSimd(const GemmTerms<Scalar>
     }
   }
   for (int j = 0; j < g.count; ++j) {
-    const Scalar* KOKKOS_RESTRICT a = g.a[j] + r0 * g.lda;
+    const Scalar* KOKKOS_RESTRICT a = g.a[j] + (kTransA ? r0 : r0 * g.lda);
     const Scalar* KOKKOS_RESTRICT b = g.b[j];
     const int lda = g.lda, ldb = g.ldb;
     for (int t = 0; t < g.K; ++t) {
@@ -110,7 +111,7 @@ inline __attribute__((always_inline)) void gemmMicroSimd(const GemmTerms<Scalar>
       for (int v = 0; v < NV; ++v) std::memcpy(&bt[v], b + t * ldb + v * V, sizeof(Vec));
       VNA_UNROLL
       for (int r = 0; r < R; ++r) {
-        const Scalar ar = a[r * lda + t];
+        const Scalar ar = kTransA ? a[t * lda + r] : a[r * lda + t];
         VNA_UNROLL
         for (int v = 0; v < NV; ++v) acc[r][v] += ar * bt[v];
       }
@@ -124,11 +125,11 @@ inline __attribute__((always_inline)) void gemmMicroSimd(const GemmTerms<Scalar>
 }
 #endif
 
-template <class Scalar, int R, int NC>
+template <class Scalar, int R, int NC, bool kTransA>
 KOKKOS_FORCEINLINE_FUNCTION void gemmMicro(const GemmTerms<Scalar>& g, int r0, Scalar* KOKKOS_RESTRICT c, int ldc) {
 #if VNA_TILE_HOST_SIMD
   if constexpr (NC % VectorWidth<Scalar>::value == 0) {
-    gemmMicroSimd<Scalar, R, NC>(g, r0, c, ldc);
+    gemmMicroSimd<Scalar, R, NC, kTransA>(g, r0, c, ldc);
     return;
   }
 #endif
@@ -139,12 +140,12 @@ KOKKOS_FORCEINLINE_FUNCTION void gemmMicro(const GemmTerms<Scalar>& g, int r0, S
     for (int n = 0; n < NC; ++n) acc[r][n] = g.bias != nullptr ? g.bias[r0 + r] : c[(r0 + r) * ldc + n];
   }
   for (int j = 0; j < g.count; ++j) {
-    const Scalar* KOKKOS_RESTRICT a = g.a[j] + r0 * g.lda;
+    const Scalar* KOKKOS_RESTRICT a = g.a[j] + (kTransA ? r0 : r0 * g.lda);
     for (int t = 0; t < g.K; ++t) {
       const Scalar* KOKKOS_RESTRICT bt = g.b[j] + t * g.ldb;
       VNA_UNROLL
       for (int r = 0; r < R; ++r) {
-        const Scalar ar = a[r * g.lda + t];
+        const Scalar ar = kTransA ? a[t * g.lda + r] : a[r * g.lda + t];
         VNA_UNROLL
         for (int n = 0; n < NC; ++n) acc[r][n] += ar * bt[n];
       }
@@ -158,23 +159,30 @@ KOKKOS_FORCEINLINE_FUNCTION void gemmMicro(const GemmTerms<Scalar>& g, int r0, S
 }
 
 // Remaining rows (fewer than a block): one instantiation per possible remainder.
-template <class Scalar, int R, int NC>
+template <class Scalar, int R, int NC, bool kTransA>
 KOKKOS_FORCEINLINE_FUNCTION void gemmTail(int rows, const GemmTerms<Scalar>& g, int r0, Scalar* c, int ldc) {
   if constexpr (R > 0) {
     if (rows == R)
-      gemmMicro<Scalar, R, NC>(g, r0, c, ldc);
+      gemmMicro<Scalar, R, NC, kTransA>(g, r0, c, ldc);
     else
-      gemmTail<Scalar, R - 1, NC>(rows, g, r0, c, ldc);
+      gemmTail<Scalar, R - 1, NC, kTransA>(rows, g, r0, c, ldc);
   }
 }
 
-// C[M][NC] = C0 + Σ_j A_j[M][K] · B_j[K][NC].
-template <class Scalar, int NC>
+// C[M][NC] = C0 + Σ_j A_j[M][K] · B_j[K][NC] (kTransA: A_j stored as its transpose, [K][lda]).
+template <class Scalar, int NC, bool kTransA = false>
 VNA_TILE_FUNCTION void gemmRows(int M, const GemmTerms<Scalar>& g, Scalar* c, int ldc) {
   constexpr int R = RowBlock<Scalar, NC>::value;
   int r = 0;
-  for (; r + R <= M; r += R) gemmMicro<Scalar, R, NC>(g, r, c, ldc);
-  gemmTail<Scalar, R - 1, NC>(M - r, g, r, c, ldc);
+  for (; r + R <= M; r += R) gemmMicro<Scalar, R, NC, kTransA>(g, r, c, ldc);
+  gemmTail<Scalar, R - 1, NC, kTransA>(M - r, g, r, c, ldc);
+}
+
+// C[M][NC] += A[M][K] · B[K][NC] with A given as its transpose at[K][lda] (A[r][t] = at[t·lda + r]).
+template <class Scalar, int NC>
+KOKKOS_INLINE_FUNCTION void gemmRowsTransA(int M, int K, const Scalar* at, int lda, const Scalar* b, int ldb, Scalar* c,
+                                           int ldc) {
+  gemmRows<Scalar, NC, true>(M, GemmTerms<Scalar>(K, at, lda, b, ldb), c, ldc);
 }
 
 // C[M][NC] += A[M][K] · B[K][NC].

@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "io/h5.hpp"
+#include "network/block_table.hpp"
 
 namespace vna {
 
@@ -64,16 +65,7 @@ void AnnealFile::createLayout(const ParamLayout& layout) {
   h5::writeAttribute(g, "hidden", static_cast<std::int64_t>(s_.ansatz.hidden));
   h5::writeAttribute(g, "precision", precisionName(s_.ansatz.precision));
   h5::writeAttribute(g, "num_params", static_cast<std::int64_t>(n));
-  std::vector<std::string> block_names;
-  std::vector<std::int64_t> block_offsets, block_sizes;
-  for (const auto& b : layout.blocks) {
-    block_names.push_back(b.name);
-    block_offsets.push_back(static_cast<std::int64_t>(b.offset));
-    block_sizes.push_back(static_cast<std::int64_t>(b.size));
-  }
-  h5::writeAttribute(g, "param_block_names", block_names);
-  h5::writeAttribute(g, "param_block_offsets", block_offsets);
-  h5::writeAttribute(g, "param_block_sizes", block_sizes);
+  writeBlockTable(g, layout);
   h5::Handle tr = h5::createGroup(g, "trace");
   std::vector<double> temps(U), gammas(U);
   std::vector<std::int64_t> steps(U);

@@ -29,13 +29,13 @@ class Updater {
   std::vector<TraceRow> update(std::int64_t u) {
     const std::size_t n = network_.numParams();
     const int P = replicas_.size();
-    flat_.resize(P * n);
-    for (int p = 0; p < P; ++p) std::copy(replicas_.theta[p].begin(), replicas_.theta[p].end(), flat_.begin() + p * n);
+    std::vector<const double*> sets(P);
+    for (int p = 0; p < P; ++p) sets[p] = replicas_.theta[p].data();
     const double f = s_.plan.fraction(u);
     SampleCounters counters;
     counters.seed = s_.sample_seed;
     counters.step = static_cast<std::uint32_t>(u);
-    last_ = estimator_.evaluate(ParameterSets::explicitSets(flat_, n), ids_, counters, s_.samples, s_.mode,
+    last_ = estimator_.evaluate(ParameterSets::explicitRows(std::move(sets), n), ids_, counters, s_.samples, s_.mode,
                                 controlTemperature(s_, f), controlGamma(s_, f), &grad_);
     std::vector<TraceRow> rows(P);
     for (int p = 0; p < P; ++p) {
@@ -60,7 +60,7 @@ class Updater {
   ReplicaBlock& replicas_;
   const Adam optimizer_;
   std::vector<std::uint32_t> ids_;
-  std::vector<double> flat_, grad_;
+  std::vector<double> grad_;
   LossStats last_;
 };
 

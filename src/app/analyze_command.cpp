@@ -44,7 +44,7 @@ nlohmann::json runAnalyze(const CommandContext& ctx) {
     params = h5::readDataset<double>(f, "anneal/final/params", &dims);
     replicas = static_cast<std::int64_t>(dims.at(0));
   }
-  const Config run_cfg = Config::parse(stored, source + ":/config");
+  const Config run_cfg = Config::parseStored(stored, source + ":/config");
   const Model model = buildModelFromConfig(run_cfg);
   AnalysisSettings as = analysisSettingsFromConfig(run_cfg);
   as.samples = requested.samples;

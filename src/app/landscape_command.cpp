@@ -82,7 +82,7 @@ nlohmann::json runLandscapeCommand(const CommandContext& ctx) {
       openLandscapeSource(comm, findLandscapeSource(comm, cfg, ctx.options, request.source), cfg);
   const Model model = buildModelFromConfig(source.config);
   const AnnealSettings run = annealSettingsFromConfig(source.config);
-  const ParamLayout layout = makeParamLayout(run.ansatz.cell, run.ansatz.hidden, model.hamiltonian.numSpins());
+  const ParamLayout layout = ansatzLayout(run.ansatz, model.hamiltonian.numSpins());
   readSourceParameters(comm, source, request.replica, run.replicas, layout, cfg);
   const LandscapePlanes planes = landscapePlanes(request, source, layout, cfg);
   const LandscapeSettings s = settingsOf(request, run, model, layout, planes.snapshots);
@@ -93,7 +93,8 @@ nlohmann::json runLandscapeCommand(const CommandContext& ctx) {
   file.checkResumedConfig(cfg);
   file.writeProvenance(cfg, backend);
   if (!h5::exists(file.root(), "model")) writeModelGroup(file.root(), "model", model, comm);
-  writeLandscapeDescription(comm, file, request, source.path, source.stored_config, source.trajectory, planes.pca);
+  writeLandscapeDescription(comm, file, request, source.path, source.stored_config, layout, source.trajectory,
+                            planes.pca);
   ctx.log.info("{}: landscapes of {} snapshot(s) of replica {} from {}, {} directions (normalize {}{}), backend {}",
                model.description, planes.snapshots.size(), request.replica, source.path,
                directionKindName(request.kind), directionNormalizationName(request.normalize),

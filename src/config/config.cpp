@@ -118,6 +118,19 @@ Config Config::load(const std::filesystem::path& path, const std::vector<std::st
   return parse(ss.str(), path.string(), overrides);
 }
 
+Config Config::parseStored(const std::string& text, const std::string& source) {
+  std::vector<std::string> legacy;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception&) {
+    return parse(text, source);  // parse() reports the problem
+  }
+  const bool has_sharing = root.IsMap() && root["ansatz"] && root["ansatz"].IsMap() && root["ansatz"]["weight_sharing"];
+  if (!has_sharing) legacy.push_back("ansatz.weight_sharing=true");
+  return parse(text, source, legacy);
+}
+
 Config Config::parse(const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
   Config cfg;
   cfg.source_ = source;
@@ -276,7 +289,13 @@ Config Config::parse(const std::string& text, const std::string& source, const s
     } else if (k.required) {
       throw InputError(fmt::format("{}: {}: missing required key ({})", source, k.path, k.doc));
     } else if (!k.default_yaml.empty()) {
-      value = YAML::Load(k.default_yaml);
+      std::string def = k.default_yaml;
+      if (!k.default_key.empty()) {
+        const std::string v = effectiveScalar(k.default_key);
+        for (const auto& [when, d] : k.defaults_by)
+          if (when == v) def = d;
+      }
+      value = YAML::Load(def);
     } else {
       continue;
     }

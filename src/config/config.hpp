@@ -18,6 +18,9 @@ class Config {
   static Config parse(const std::string& text, const std::string& source,
                       const std::vector<std::string>& overrides = {});
   static Config load(const std::filesystem::path& path, const std::vector<std::string>& overrides = {});
+  // The resolved config stored in a result file. Keys added to vna after the file was written take
+  // the value that reproduces what that vna did (ansatz.weight_sharing: true, networks were shared).
+  static Config parseStored(const std::string& text, const std::string& source);
 
   bool has(const std::string& path) const;  // applicable (given or defaulted)
   bool given(const std::string& path) const;  // written by the user or --set

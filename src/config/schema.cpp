@@ -131,6 +131,15 @@ std::vector<KeySpec> buildKeys() {
     auto& k = add(key("ansatz.precision", V::kEnum, "float", "Arithmetic of the network: float or double."));
     k.choices = {"float", "double"};
   }
+  {
+    auto& k = add(key("ansatz.weight_sharing", V::kBool, "false",
+                      "true: every site shares one set of cell and output-layer weights; false: every site has its "
+                      "own (each block gets a leading site dimension), as the variational neural annealing paper's "
+                      "networks for disordered models (Hibat-Allah et al. 2021). Default: shared for the "
+                      "translation-invariant models, per site for the disordered ones (doc/physics.md)."));
+    k.default_key = "model.type";
+    k.defaults_by = {{"newman_moore", "true"}, {"ising_chain", "true"}};
+  }
 
   // ---- anneal
   {
@@ -411,7 +420,12 @@ std::string inputReferenceMarkdown() {
         for (const auto& v : k.when_values) vals += (vals.empty() ? "" : ", ") + v;
         allowed += (allowed.empty() ? "" : "; ") + fmt::format("only when {} is {}", k.when_key, vals);
       }
-      const std::string def = k.required ? "required" : (k.default_yaml.empty() ? "—" : "`" + k.default_yaml + "`");
+      std::string def = k.required ? "required" : (k.default_yaml.empty() ? "—" : "`" + k.default_yaml + "`");
+      if (!k.defaults_by.empty()) {
+        std::string by;
+        for (const auto& [value, d] : k.defaults_by) by += (by.empty() ? "" : ", ") + fmt::format("`{}` for {}", d, value);
+        def = fmt::format("{}, otherwise {} (by {})", by, def, k.default_key);
+      }
       md += fmt::format("| `{}` | {} | {} | {} | {} |\n", k.path, kindName(k.kind), def, allowed, k.doc);
     }
   }

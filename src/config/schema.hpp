@@ -3,6 +3,7 @@
 // Validation (config.cpp) and doc/input_reference.md (checked by a test) both come from this table.
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace vna {
@@ -23,6 +24,10 @@ struct KeySpec {
   // The key exists only when `when_key` has one of `when_values` (e.g. model.L for newman_moore).
   std::string when_key;
   std::vector<std::string> when_values;
+  // A default that depends on another key's value: (value of `default_key`, default YAML) pairs; a
+  // value not listed takes default_yaml.
+  std::string default_key;
+  std::vector<std::pair<std::string, std::string>> defaults_by;
   std::string doc;
 };
 

@@ -72,7 +72,11 @@ void normalizeDirection(std::vector<double>& d, const std::vector<double>& theta
     case DirectionNormalization::kNone: return;
     case DirectionNormalization::kGlobal: rescaleRange(d, theta_star, 0, d.size()); return;
     case DirectionNormalization::kBlock:
-      for (const auto& b : layout.blocks) rescaleRange(d, theta_star, b.offset, b.offset + b.size);
+      // Per-site layouts: every site's slice of a block is its own layer (filter normalization per
+      // site-block, doc/physics.md); shared: the whole block.
+      for (const auto& b : layout.blocks)
+        for (std::size_t begin = b.offset; begin < b.offset + b.size; begin += b.site_size)
+          rescaleRange(d, theta_star, begin, begin + b.site_size);
       return;
   }
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "network/block_table.hpp"
 
 namespace vna {
 
@@ -123,10 +124,11 @@ void LandscapeFile::writeChunk(std::size_t si, bool mine, const GridChunk& ch,
 }
 
 void writeLandscapeDescription(const Comm& comm, ResultFile& file, const LandscapeRequest& r,
-                               const std::string& source, const std::string& source_config,
+                               const std::string& source, const std::string& source_config, const ParamLayout& layout,
                                const Trajectory& trajectory, const TrajectoryPca& pca) {
   const hid_t root = file.root();
   if (!h5::hasAttribute(root, "source")) {
+    writeBlockTable(root, layout, /*always_describe_sharing=*/true);
     h5::writeAttribute(root, "source", source);
     h5::writeAttribute(root, "source_config", source_config);
     h5::writeAttribute(root, "directions", directionKindName(r.kind));

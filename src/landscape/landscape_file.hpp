@@ -12,6 +12,7 @@
 #include "core/mpi_comm.hpp"
 #include "io/h5.hpp"
 #include "io/result_file.hpp"
+#include "param_layout.hpp"
 #include "landscape/grid.hpp"
 #include "landscape/landscape.hpp"
 #include "landscape/landscape_request.hpp"
@@ -52,10 +53,10 @@ class LandscapeFile {
   std::vector<std::string> labels_;
 };
 
-// Collective, once per fresh file: the root attributes that describe the source and the directions,
-// and /trajectory (its PCA when there is one).
+// Collective, once per fresh file: the root attributes that describe the source, the network's block
+// table and the directions, and /trajectory (its PCA when there is one).
 void writeLandscapeDescription(const Comm& comm, ResultFile& file, const LandscapeRequest& request,
-                               const std::string& source, const std::string& source_config,
+                               const std::string& source, const std::string& source_config, const ParamLayout& layout,
                                const Trajectory& trajectory, const TrajectoryPca& pca);
 
 }  // namespace vna

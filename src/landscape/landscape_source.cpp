@@ -97,7 +97,7 @@ LandscapeSource openLandscapeSource(const Comm& comm, const std::string& path, c
   if (!h5::hasAttribute(src, "config"))
     throw InputError(fmt::format("{}: has no stored config: not a vna result file", path));
   const std::string stored = h5::readStringAttribute(src, "config");
-  LandscapeSource s{path, stored, Config::parse(stored, path + ":/config"), {}, {}};
+  LandscapeSource s{path, stored, Config::parseStored(stored, path + ":/config"), {}, {}};
   checkAgreesWithSource(config, s.config, path);
   s.snapshots = listSnapshots(src, path);
   if (s.snapshots.empty()) throw InputError(fmt::format("{}: /anneal/snapshots is empty", path));

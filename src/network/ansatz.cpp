@@ -15,7 +15,12 @@ AnsatzSpec ansatzFromConfig(const Config& c) {
   a.hidden = static_cast<int>(c.getInt("ansatz.hidden"));
   a.precision = c.getString("ansatz.precision") == "double" ? Precision::kDouble : Precision::kFloat;
   a.init_seed = static_cast<std::uint64_t>(c.getInt("ansatz.seed"));
+  a.sharing = c.getBool("ansatz.weight_sharing") ? WeightSharing::kShared : WeightSharing::kPerSite;
   return a;
+}
+
+ParamLayout ansatzLayout(const AnsatzSpec& ansatz, int num_sites) {
+  return makeParamLayout(ansatz.cell, ansatz.hidden, num_sites, ansatz.sharing);
 }
 
 void checkAnsatzFitsModel(const Config& c, const AnsatzSpec& ansatz, const Model& model) {

@@ -19,9 +19,13 @@ struct AnsatzSpec {
   int hidden = 40;  // d_h
   Precision precision = Precision::kFloat;
   std::uint64_t init_seed = 1;  // initParameters(layout, init_seed, replica)
+  WeightSharing sharing = WeightSharing::kShared;
 };
 
-// ansatz.cell, ansatz.hidden, ansatz.precision, ansatz.seed.
+// The parameter layout of the ansatz on N sites.
+ParamLayout ansatzLayout(const AnsatzSpec& ansatz, int num_sites);
+
+// ansatz.cell, ansatz.hidden, ansatz.precision, ansatz.seed, ansatz.weight_sharing.
 AnsatzSpec ansatzFromConfig(const Config& config);
 // Input error naming ansatz.cell when a 2D cell is asked for on a model without a 2D lattice.
 void checkAnsatzFitsModel(const Config& config, const AnsatzSpec& ansatz, const Model& model);

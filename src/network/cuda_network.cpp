@@ -80,9 +80,9 @@ class CudaNetwork final : public Network::Impl {
   void stage(const ParameterSets& sets, const std::vector<std::uint32_t>& stream_ids) {
     const std::size_t P = sets.count();
     Scalar* params = params_.reserve(std::max<std::size_t>(1, P * n_));
-    if (sets.flat()) {
+    if (sets.isExplicit()) {
       host_params_.resize(P * n_);
-      roundSets(*sets.flat(), host_params_.data());
+      roundSets(sets, host_params_.data());
       engine_.copyToDevice(params, host_params_.data(), host_params_.size() * sizeof(Scalar));
     } else {
       if (cache_.planeChanged(*sets.plane()))

@@ -13,9 +13,16 @@ namespace vna {
 ParameterSets ParameterSets::explicitSets(const std::vector<double>& flat, std::size_t num_params) {
   if (num_params == 0 || flat.size() % num_params != 0)
     throw Error(fmt::format("ParameterSets: {} values are not whole sets of {} parameters", flat.size(), num_params));
+  std::vector<const double*> rows;
+  for (std::size_t p = 0; p < flat.size() / num_params; ++p) rows.push_back(flat.data() + p * num_params);
+  return explicitRows(std::move(rows), num_params);
+}
+
+ParameterSets ParameterSets::explicitRows(std::vector<const double*> rows, std::size_t num_params) {
   ParameterSets s;
-  s.count_ = flat.size() / num_params;
-  s.flat_ = &flat;
+  s.count_ = rows.size();
+  s.num_params_ = num_params;
+  s.rows_ = std::move(rows);
   return s;
 }
 
@@ -62,7 +69,7 @@ std::vector<double> StagingCache::coefficients(const ParameterSets& sets) {
 
 Network::Network(const AnsatzSpec& ansatz, const Lattice& lattice, const Hamiltonian& hamiltonian)
     : ansatz_(ansatz),
-      layout_(makeParamLayout(ansatz.cell, ansatz.hidden, lattice.numSites())),
+      layout_(ansatzLayout(ansatz, lattice.numSites())),
       num_sites_(lattice.numSites()) {
   if (hamiltonian.numSpins() != num_sites_)
     throw Error(fmt::format("Network: the lattice has {} sites but the Hamiltonian {} spins", num_sites_,
@@ -89,9 +96,9 @@ Network& Network::operator=(Network&&) noexcept = default;
 
 void Network::sample(const ParameterSets& sets, const std::vector<std::uint32_t>& stream_ids,
                      const SampleCounters& counters, int samples, const SampleNeeds& needs) {
-  if (sets.flat() && sets.flat()->size() != sets.count() * numParams())
-    throw Error(fmt::format("Network::sample: {} values for {} sets of {} parameters", sets.flat()->size(),
-                            sets.count(), numParams()));
+  if (sets.isExplicit() && sets.numParams() != numParams())
+    throw Error(fmt::format("Network::sample: {} sets of {} parameters for a network of {}", sets.count(),
+                            sets.numParams(), numParams()));
   if (sets.plane() && sets.plane()->theta_star.size() != numParams())
     throw Error(fmt::format("Network::sample: the plane has {} parameters, the network {}",
                             sets.plane()->theta_star.size(), numParams()));

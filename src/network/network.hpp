@@ -30,24 +30,28 @@ struct ParameterPlane {
   std::vector<double> theta_star, delta, eta;
 };
 
-// The parameter sets of one call, without copying them: P explicit flat vectors ([P][n] doubles), or
-// the P points θ* + α_k δ + β_k η of a plane (the network expands them where the computation runs;
-// only the plane, once, and the coefficients travel). The referenced data must outlive the call.
+// The parameter sets of one call, without copying them: P explicit vectors of n doubles (one flat
+// [P][n] array, or one pointer per set), or the P points θ* + α_k δ + β_k η of a plane (the network
+// forms them where the computation runs; only the plane, once, and the coefficients travel). The
+// referenced data must outlive the call.
 class ParameterSets {
  public:
   static ParameterSets explicitSets(const std::vector<double>& flat, std::size_t num_params);
+  static ParameterSets explicitRows(std::vector<const double*> rows, std::size_t num_params);
   static ParameterSets onPlane(const ParameterPlane& plane, const std::vector<double>& alpha,
                                const std::vector<double>& beta);
 
   std::size_t count() const { return count_; }
-  const std::vector<double>* flat() const { return flat_; }  // null for a plane
+  bool isExplicit() const { return plane_ == nullptr; }
+  std::size_t numParams() const { return num_params_; }  // explicit sets
+  const double* row(std::size_t p) const { return rows_[p]; }  // explicit set p
   const ParameterPlane* plane() const { return plane_; }      // null for explicit sets
   const std::vector<double>& alpha() const { return *alpha_; }
   const std::vector<double>& beta() const { return *beta_; }
 
  private:
-  std::size_t count_ = 0;
-  const std::vector<double>* flat_ = nullptr;
+  std::size_t count_ = 0, num_params_ = 0;
+  std::vector<const double*> rows_;
   const ParameterPlane* plane_ = nullptr;
   const std::vector<double>* alpha_ = nullptr;
   const std::vector<double>* beta_ = nullptr;

@@ -45,10 +45,15 @@ class StagingCache {
   bool have_ids_ = false;
 };
 
-// Explicit sets rounded to Scalar (what both implementations upload).
+// Explicit sets rounded to Scalar, [P][n] (what both implementations upload).
 template <class Scalar>
-void roundSets(const std::vector<double>& flat, Scalar* out) {
-  for (std::size_t i = 0; i < flat.size(); ++i) out[i] = static_cast<Scalar>(flat[i]);
+void roundSets(const ParameterSets& sets, Scalar* out) {
+  const std::size_t n = sets.numParams();
+  for (std::size_t p = 0; p < sets.count(); ++p) {
+    const double* row = sets.row(p);
+    Scalar* dst = out + p * n;
+    for (std::size_t i = 0; i < n; ++i) dst[i] = static_cast<Scalar>(row[i]);
+  }
 }
 
 std::unique_ptr<Network::Impl> makeKokkosNetwork(const AnsatzSpec& ansatz, const Lattice& lattice,

@@ -78,6 +78,10 @@ TEST_P(EngineBatch, SamplesAreIndependentOfTheChunking) {
   EngineConfig dilated = batchConfig(backend());
   dilated.cell = CellKind::kDilated1d;  // 20 sites: 5 layers, a rolling buffer of 17 positions
   checkChunking(dilated);
+  for (EngineConfig per_site : {batchConfig(backend()), tensorized, dilated}) {
+    per_site.sharing = WeightSharing::kPerSite;
+    checkChunking(per_site);
+  }
 }
 
 void checkChunking(EngineConfig config) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "backend_registry.hpp"
@@ -113,32 +114,46 @@ TEST_P(NetworkTest, EstimatorLocalEnergiesMatchExplicitFlips) {
 }
 
 // Plane points are the explicit sets θ* + α δ + β η (parameter_plane.hpp's arithmetic), so both give
-// the same samples, log p and energies bit for bit (origin: the same parameters in Scalar).
+// the same samples, log p, energies and flip-ratio sums bit for bit, in float as in double (origin: the
+// same parameters in Scalar — each entry formed in double in one order and rounded once, whether the
+// host expands it or the kernel where it reads it; for VQA's flips the points are materialized in
+// waves). Every cell, shared and per site.
 TEST_P(NetworkTest, PlanePointsEqualExplicitSets) {
   const Model model = newmanMoore(3);
-  for (Precision precision : {Precision::kFloat, Precision::kDouble}) {
-    Network network(ansatzOf(CellKind::kVanilla2d, 6, precision), model.lattice, model.hamiltonian);
-    const std::size_t n = network.numParams();
-    ParameterPlane plane;
-    plane.theta_star = initParameters(network.layout(), 3, 0);
-    plane.delta = initParameters(network.layout(), 3, 1);
-    plane.eta = initParameters(network.layout(), 3, 2);
-    const std::vector<double> alpha = {0.0, 0.3, -1.7}, beta = {0.5, -0.25, 2.0};
-    std::vector<double> flat;
-    for (std::size_t k = 0; k < alpha.size(); ++k)
-      for (std::size_t i = 0; i < n; ++i)
-        flat.push_back(plane.theta_star[i] + alpha[k] * plane.delta[i] + beta[k] * plane.eta[i]);
-    const std::vector<std::uint32_t> ids = {4, 5, 6};
-    SampleNeeds needs;
-    needs.configurations = true;
-    network.sample(ParameterSets::onPlane(plane, alpha, beta), ids, SampleCounters{9, 2, 0}, 40, needs);
-    const auto lp_plane = network.logProb(), e_plane = network.energies();
-    const auto bits_plane = network.configurations();
-    network.sample(ParameterSets::explicitSets(flat, n), ids, SampleCounters{9, 2, 0}, 40, needs);
-    EXPECT_EQ(network.logProb(), lp_plane);
-    EXPECT_EQ(network.energies(), e_plane);
-    EXPECT_EQ(network.configurations(), bits_plane);
-  }
+  for (CellKind cell : {CellKind::kVanilla1d, CellKind::kVanilla2d, CellKind::kTensorized1d, CellKind::kTensorized2d,
+                        CellKind::kDilated1d})
+    for (WeightSharing sharing : {WeightSharing::kShared, WeightSharing::kPerSite})
+      for (Precision precision : {Precision::kFloat, Precision::kDouble}) {
+        AnsatzSpec ansatz = ansatzOf(cell, 6, precision);
+        ansatz.sharing = sharing;
+        Network network(ansatz, model.lattice, model.hamiltonian);
+        const std::string what = cellKindName(cell) + " " + weightSharingName(sharing) + " " + precisionName(precision);
+        const std::size_t n = network.numParams();
+        ParameterPlane plane;
+        plane.theta_star = initParameters(network.layout(), 3, 0);
+        plane.delta = initParameters(network.layout(), 3, 1);
+        plane.eta = initParameters(network.layout(), 3, 2);
+        const std::vector<double> alpha = {0.0, 0.3, -1.7}, beta = {0.5, -0.25, 2.0};
+        std::vector<double> flat;
+        for (std::size_t k = 0; k < alpha.size(); ++k)
+          for (std::size_t i = 0; i < n; ++i)
+            flat.push_back(plane.theta_star[i] + alpha[k] * plane.delta[i] + beta[k] * plane.eta[i]);
+        const std::vector<std::uint32_t> ids = {4, 5, 6};
+        for (bool flips : {false, true}) {
+          SampleNeeds needs;
+          needs.configurations = true;
+          needs.flip_ratios = flips;
+          network.sample(ParameterSets::onPlane(plane, alpha, beta), ids, SampleCounters{9, 2, 0}, 40, needs);
+          const auto lp_plane = network.logProb(), e_plane = network.energies();
+          const auto bits_plane = network.configurations();
+          const auto sums_plane = flips ? network.flipRatioSums() : std::vector<double>();
+          network.sample(ParameterSets::explicitSets(flat, n), ids, SampleCounters{9, 2, 0}, 40, needs);
+          EXPECT_EQ(network.logProb(), lp_plane) << what;
+          EXPECT_EQ(network.energies(), e_plane) << what;
+          EXPECT_EQ(network.configurations(), bits_plane) << what;
+          if (flips) EXPECT_EQ(network.flipRatioSums(), sums_plane) << what;
+        }
+      }
 }
 
 // What a VCA update and a landscape chunk move between host and device (origin: the sizes of the

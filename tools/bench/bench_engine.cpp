@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "kokkos/device_hamiltonian.hpp"
+#include "model/edwards_anderson.hpp"
 #include "model/newman_moore.hpp"
+#include "model/sherrington_kirkpatrick.hpp"
 #include "network/network.hpp"
 #include "network/variational_estimator.hpp"
 #include "rnn_engine.hpp"
@@ -248,6 +250,46 @@ void BM_EstimatorStep(benchmark::State& state) {
   state.counters["bytes_up"] = static_cast<double>(after.to_device - before.to_device) / updates;
   state.counters["bytes_down"] = static_cast<double>(after.to_host - before.to_host) / updates;
 }
+
+// One VCA update of the variational neural annealing paper's spin-glass networks through the network
+// service (VariationalEstimator::evaluate: sampling with energies, losses, gradient), on the published
+// 2D Edwards-Anderson 10×10 instance (seed 1) or SK N = 100: d_h = 40, Ns = 50, one replica.
+// range(0): 0 = tensorized2d on EA 10×10, 1 = vanilla2d on EA 10×10, 2 = dilated1d on SK N = 100;
+// range(1): 1 = per-site weights, 0 = shared. FLOPs: flopsPerSample (useful work) × Ns.
+template <class Scalar>
+void BM_SpinGlassVcaStep(benchmark::State& state) {
+  const int which = static_cast<int>(state.range(0)), Ns = 50;
+  const Model model = which == 2 ? sherringtonKirkpatrick(100, 1, 0)
+                                 : edwardsAnderson(10, 10, false, CouplingDistribution::kUniform, 1);
+  AnsatzSpec ansatz;
+  ansatz.cell = which == 0 ? CellKind::kTensorized2d : which == 1 ? CellKind::kVanilla2d : CellKind::kDilated1d;
+  ansatz.precision = sizeof(Scalar) == 8 ? Precision::kDouble : Precision::kFloat;
+  ansatz.sharing = state.range(1) != 0 ? WeightSharing::kPerSite : WeightSharing::kShared;
+  Network network(ansatz, model.lattice, model.hamiltonian);
+  const std::vector<double> flat = initParameters(network.layout(), 1, 0);
+  std::vector<double> grad;
+  VariationalEstimator estimator(network);
+  const ParameterSets sets = ParameterSets::explicitSets(flat, network.numParams());
+  std::uint32_t step = 0;
+  for (auto _ : state) {
+    const LossStats st = estimator.evaluate(sets, {0}, SampleCounters{1, step++, 0}, Ns, LossMode::kClassical, 1.0,
+                                            0.0, &grad);
+    benchmark::DoNotOptimize(st.loss.data());
+  }
+  const EngineConfig config{ansatz.cell, ansatz.hidden, model.lattice};
+  const FlopCount f = flopsPerSample(config);
+  setFlops(state, (f.forward + f.backward) * Ns);
+  state.counters["params"] = static_cast<double>(network.numParams());
+  state.counters["workspace_MB"] = static_cast<double>(network.workspaceBytes()) / 1e6;
+}
+
+BENCHMARK_TEMPLATE(BM_SpinGlassVcaStep, float)
+    ->ArgsProduct({{0, 1, 2}, {0, 1}})
+    ->ArgNames({"net", "per_site"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_TEMPLATE(BM_SpinGlassVcaStep, double)->Args({0, 1})->ArgNames({"net", "per_site"})
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_TEMPLATE(BM_Sample, float)->Args({16, 1})->Args({16, 100})->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_Sample, double)->Args({16, 1})->Unit(benchmark::kMillisecond);
