@@ -10,6 +10,10 @@
 
 namespace vna {
 namespace kokkos_backend {
+// Internal linkage (this header belongs to kokkos_backend.cpp alone): the functors are then inlined
+// into their parallel loops, where their members stay in registers; out of line, every store through
+// their output pointers would force reloads of the members.
+namespace {
 
 template <class Scalar, class Cell>
 struct CellAuxFunctor {
@@ -138,5 +142,6 @@ struct GradientReduceFunctor {
   }
 };
 
+}  // namespace
 }  // namespace kokkos_backend
 }  // namespace vna

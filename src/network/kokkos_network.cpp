@@ -122,11 +122,15 @@ class KokkosNetwork final : public Network::Impl {
       const auto plane = plane_;
       const auto coeffs = coeffs_;
       const auto params = params_;
+      // One set per work item, its entries in a (vectorizable) inner loop.
+      const int entries = static_cast<int>(n);
       Kokkos::parallel_for(
-          "vna::Network::expandPlane",
-          Kokkos::MDRangePolicy<Space, Kokkos::Rank<2>>(space_, {0, 0}, {static_cast<int>(P), static_cast<int>(n)}),
-          KOKKOS_LAMBDA(const int k, const int i) {
-            params(k, i) = static_cast<Scalar>(planeEntry(plane(0, i), coeffs(0, k), plane(1, i), coeffs(1, k), plane(2, i)));
+          "vna::Network::expandPlane", Kokkos::RangePolicy<Space>(space_, 0, static_cast<int>(P)),
+          KOKKOS_LAMBDA(const int k) {
+            const double a = coeffs(0, k), b = coeffs(1, k);
+            Scalar* out = &params(k, 0);
+            const double *t = &plane(0, 0), *d = &plane(1, 0), *e = &plane(2, 0);
+            for (int i = 0; i < entries; ++i) out[i] = static_cast<Scalar>(planeEntry(t[i], a, d[i], b, e[i]));
           });
     }
     if (cache_.idsChanged(stream_ids)) {
