@@ -10,6 +10,10 @@
 
 namespace vna {
 namespace kokkos_backend {
+// Internal linkage (this header belongs to kokkos_backend.cpp alone): the functors are then inlined
+// into their parallel loops, where their members stay in registers; out of line, every store through
+// their output pointers would force reloads of the members.
+namespace {
 
 // U = [U_0; U_1] and d = [d_0, d_1] enter only through U_1 − U_0 and d_1 − d_0: du, dd += their
 // gradients from the output layer's per-lane accumulators (∂(U_1 − U_0) [d_h][W], then ∂(d_1 − d_0) [W]).
@@ -193,5 +197,6 @@ struct GradientReduceFunctor {
   }
 };
 
+}  // namespace
 }  // namespace kokkos_backend
 }  // namespace vna

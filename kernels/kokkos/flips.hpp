@@ -10,6 +10,10 @@
 
 namespace vna {
 namespace kokkos_backend {
+// Internal linkage (this header belongs to kokkos_backend.cpp alone): the functors are then inlined
+// into their parallel loops, where their members stay in registers; out of line, every store through
+// their output pointers would force reloads of the members.
+namespace {
 
 // VQA's single-flip neighbours (logProbFlips). A pair is (parameter set, chunk of W samples) of the
 // kept activations; flipping autoregressive position k leaves the states of positions <= k unchanged
@@ -157,5 +161,6 @@ struct FlipFunctor {
   }
 };
 
+}  // namespace
 }  // namespace kokkos_backend
 }  // namespace vna

@@ -16,6 +16,10 @@
 
 namespace vna {
 namespace kokkos_backend {
+// Internal linkage (this header belongs to kokkos_backend.cpp alone): the functors are then inlined
+// into their parallel loops, where their members stay in registers; out of line, every store through
+// their output pointers would force reloads of the members.
+namespace {
 
 using ExecSpace = Kokkos::DefaultExecutionSpace;
 using MemSpace = ExecSpace::memory_space;
@@ -237,5 +241,6 @@ struct ForwardFunctor {
   }
 };
 
+}  // namespace
 }  // namespace kokkos_backend
 }  // namespace vna

@@ -34,7 +34,7 @@ LandscapeSettings settingsOf(const LandscapeRequest& r, const AnnealSettings& ru
   const bool quantum = std::any_of(snapshots.begin(), snapshots.end(),
                                    [](const auto& x) { return x.mode != LossMode::kClassical && x.gamma != 0.0; });
   s.chunk_points = landscapeChunkPoints(r.batch, s.samples, model.hamiltonian.numSpins(), run.ansatz.hidden, quantum,
-                                        layout.total, run.ansatz.precision == Precision::kDouble ? 8 : 4);
+                                        layout.total, scalarBytes(run.ansatz.precision));
   return s;
 }
 

@@ -8,6 +8,7 @@
 namespace vna {
 
 std::string precisionName(Precision precision) { return precision == Precision::kDouble ? "double" : "float"; }
+std::size_t scalarBytes(Precision precision) { return precision == Precision::kDouble ? 8 : 4; }
 
 AnsatzSpec ansatzFromConfig(const Config& c) {
   AnsatzSpec a;

@@ -1,6 +1,7 @@
 #pragma once
 // The ansatz of a run: the autoregressive network's cell, hidden size, arithmetic precision and the
 // seed of its initial parameters. ansatzFromConfig is the one place that reads the ansatz.* keys.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -13,6 +14,7 @@ struct Model;
 
 enum class Precision { kFloat, kDouble };
 std::string precisionName(Precision precision);  // "float", "double"
+std::size_t scalarBytes(Precision precision);    // 4, 8 (memory estimates)
 
 struct AnsatzSpec {
   CellKind cell = CellKind::kVanilla2d;

@@ -161,13 +161,15 @@ class KokkosNetwork final : public Network::Impl {
   void expandPlane(const Kokkos::View<Scalar**, Kokkos::LayoutRight, MemSpace>& params, int first) {
     const auto plane = plane_;
     const auto coeffs = coeffs_;
+    // One set per work item, its entries in a (vectorizable) inner loop.
+    const int entries = static_cast<int>(params.extent(1));
     Kokkos::parallel_for(
-        "vna::Network::expandPlane",
-        Kokkos::MDRangePolicy<Space, Kokkos::Rank<2>>(
-            space_, {0, 0}, {static_cast<int>(params.extent(0)), static_cast<int>(params.extent(1))}),
-        KOKKOS_LAMBDA(const int k, const int i) {
-          params(k, i) = static_cast<Scalar>(
-              planeEntry(plane(0, i), coeffs(0, first + k), plane(1, i), coeffs(1, first + k), plane(2, i)));
+        "vna::Network::expandPlane", Kokkos::RangePolicy<Space>(space_, 0, static_cast<int>(params.extent(0))),
+        KOKKOS_LAMBDA(const int k) {
+          const double a = coeffs(0, first + k), b = coeffs(1, first + k);
+          Scalar* out = &params(k, 0);
+          const double *t = &plane(0, 0), *d = &plane(1, 0), *e = &plane(2, 0);
+          for (int i = 0; i < entries; ++i) out[i] = static_cast<Scalar>(planeEntry(t[i], a, d[i], b, e[i]));
         });
   }
 
