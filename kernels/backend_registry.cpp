@@ -40,10 +40,13 @@ bool cudaBackendBuilt() {
 #endif
 }
 
-std::string cellNotCovered(Backend backend, CellKind cell) {
+std::string cellNotCovered(Backend backend, CellKind cell, WeightSharing sharing) {
   if (backend == Backend::kDefault) backend = defaultBackend();
   if (backend == Backend::kCuda && cell != CellKind::kVanilla1d && cell != CellKind::kVanilla2d)
     return fmt::format("the CUDA backend has no {} kernels", cellKindName(cell));
+  // Its kernels keep one set of weights in shared memory for all positions (doc/performance.md).
+  if (backend == Backend::kCuda && sharing == WeightSharing::kPerSite)
+    return "the CUDA backend has no per-site kernels (ansatz.weight_sharing: false)";
   return std::string();
 }
 
@@ -51,7 +54,7 @@ template <class Scalar>
 BackendChoice<typename RnnEngine<Scalar>::Impl> makeEngineImpl(const EngineConfig& config, const ParamLayout& layout) {
   using Impl = typename RnnEngine<Scalar>::Impl;
   return chooseBackend<Impl>(
-      config.backend, config.cell,
+      config.backend, config.cell, config.sharing,
       [&](std::string& description, std::string& why_not) -> std::unique_ptr<Impl> {
 #ifdef VNA_HAVE_CUDA
         return makeCudaEngineImpl<Scalar>(config, layout, description, why_not);

@@ -1,8 +1,9 @@
 #pragma once
 // Where backends are chosen: the process-wide default (vna's commands set it from backend.device),
 // which cells each backend covers, and the construction of an engine's backend with its fallback.
-// The CUDA backend runs vanilla1d and vanilla2d; every other cell, or a network whose row buffer does
-// not fit a GPU's shared memory, runs on the Kokkos backend, and the description says why.
+// The CUDA backend runs vanilla1d and vanilla2d with shared weights; every other cell, a per-site
+// network (ansatz.weight_sharing: false), or a network whose row buffer does not fit a GPU's shared
+// memory, runs on the Kokkos backend, and the description says why.
 #include <memory>
 #include <string>
 
@@ -20,9 +21,10 @@ std::string backendName(Backend backend);  // "default", "kokkos", "cuda"
 // Whether this build contains the native CUDA backend.
 bool cudaBackendBuilt();
 
-// Empty when `backend` has kernels for `cell`; otherwise why not ("the CUDA backend has no dilated1d
-// kernels"). kDefault is resolved first.
-std::string cellNotCovered(Backend backend, CellKind cell);
+// Empty when `backend` has kernels for `cell` with `sharing`; otherwise why not ("the CUDA backend has
+// no dilated1d kernels", "... no per-site kernels (ansatz.weight_sharing: false)"). kDefault is
+// resolved first.
+std::string cellNotCovered(Backend backend, CellKind cell, WeightSharing sharing = WeightSharing::kShared);
 
 // The backend that runs an engine (never kDefault) and its description for logs and provenance:
 // "kokkos (Serial)", "cuda (NVIDIA H100 80GB HBM3, device 0)", or the Kokkos description with the
@@ -39,17 +41,18 @@ std::string kokkosBackendDescription();
 
 // The one policy for everything that has a CUDA and a Kokkos implementation (RnnEngine's backends,
 // the network service's): CUDA when it is requested (kDefault resolved), covers the cell
-// (cellNotCovered) and supports the network (make_cuda(description, why_not) returns an
+// with its weight sharing (cellNotCovered) and supports the network (make_cuda(description, why_not) returns an
 // implementation, else sets why_not); otherwise make_kokkos(), described with the reason.
 template <class Impl, class MakeCuda, class MakeKokkos>
-BackendChoice<Impl> chooseBackend(Backend requested, CellKind cell, MakeCuda&& make_cuda, MakeKokkos&& make_kokkos) {
+BackendChoice<Impl> chooseBackend(Backend requested, CellKind cell, WeightSharing sharing, MakeCuda&& make_cuda,
+                                  MakeKokkos&& make_kokkos) {
   BackendChoice<Impl> choice;
   if (requested == Backend::kDefault) requested = defaultBackend();
   std::string why_not;
   if (requested == Backend::kCuda) {
     if (!cudaBackendBuilt())
       throw Error("the CUDA backend was requested, but this vna was built without it (VNA_ENABLE_CUDA)");
-    why_not = cellNotCovered(requested, cell);
+    why_not = cellNotCovered(requested, cell, sharing);
     if (why_not.empty()) choice.impl = make_cuda(choice.description, why_not);
     if (choice.impl) {
       choice.backend = Backend::kCuda;

@@ -7,6 +7,7 @@
 
 #include <Kokkos_Core.hpp>
 
+#include "backend_registry.hpp"
 #include "core/error.hpp"
 #include "cuda/cuda_backend.hpp"
 #include "network_tables.hpp"
@@ -128,6 +129,10 @@ template <class Scalar>
 std::unique_ptr<typename RnnEngine<Scalar>::Impl> makeCudaEngineImpl(const EngineConfig& config,
                                                                      const ParamLayout& layout,
                                                                      std::string& description, std::string& why_not) {
+  if (layout.perSite()) {  // chooseBackend asks cellNotCovered first; this keeps the spec honest
+    why_not = cellNotCovered(Backend::kCuda, layout.cell, layout.sharing);
+    return nullptr;
+  }
   const cuda::NetworkSpec spec = cuda::networkSpecOf(config.lattice, layout);
   why_not = cuda::Engine<Scalar>::unsupportedReason(spec);
   if (!why_not.empty()) return nullptr;

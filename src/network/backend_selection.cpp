@@ -29,7 +29,7 @@ std::string selectBackend(const Config& c, const AnsatzSpec* ansatz) {
       setDefaultBackend(Backend::kCuda);
       std::string name = choice.device.name;
       world.broadcast(name);
-      const std::string gap = ansatz ? cellNotCovered(Backend::kCuda, ansatz->cell) : std::string();
+      const std::string gap = ansatz ? cellNotCovered(Backend::kCuda, ansatz->cell, ansatz->sharing) : std::string();
       return fmt::format("cuda ({}; rank r uses node-local device r mod devices{})", name,
                          gap.empty() ? "" : fmt::format("; {}: the network runs on kokkos", gap));
     }

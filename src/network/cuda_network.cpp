@@ -5,6 +5,7 @@
 // analysis asks for them. Built with VNA_HAVE_CUDA only.
 #include <algorithm>
 
+#include "backend_registry.hpp"
 #include "cuda/cuda_backend.hpp"
 #include "cuda/cuda_engine.hpp"
 #include "cuda/device_buffer.hpp"
@@ -124,7 +125,11 @@ std::unique_ptr<Network::Impl> makeCuda(const cuda::NetworkSpec& spec, const Ham
 std::unique_ptr<Network::Impl> makeCudaNetwork(const AnsatzSpec& ansatz, const Lattice& lattice,
                                                const Hamiltonian& hamiltonian, std::string& description,
                                                std::string& why_not) {
-  const cuda::NetworkSpec spec = cuda::networkSpecOf(lattice, makeParamLayout(ansatz.cell, ansatz.hidden, lattice.numSites()));
+  if (ansatz.sharing == WeightSharing::kPerSite) {  // chooseBackend asks cellNotCovered first
+    why_not = cellNotCovered(Backend::kCuda, ansatz.cell, ansatz.sharing);
+    return nullptr;
+  }
+  const cuda::NetworkSpec spec = cuda::networkSpecOf(lattice, ansatzLayout(ansatz, lattice.numSites()));
   if (ansatz.precision == Precision::kDouble) return makeCuda<double>(spec, hamiltonian, description, why_not);
   return makeCuda<float>(spec, hamiltonian, description, why_not);
 }

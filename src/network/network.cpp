@@ -75,7 +75,7 @@ Network::Network(const AnsatzSpec& ansatz, const Lattice& lattice, const Hamilto
     throw Error(fmt::format("Network: the lattice has {} sites but the Hamiltonian {} spins", num_sites_,
                             hamiltonian.numSpins()));
   BackendChoice<Impl> choice = chooseBackend<Impl>(
-      Backend::kDefault, ansatz.cell,
+      Backend::kDefault, ansatz.cell, ansatz.sharing,
       [&](std::string& description, std::string& why_not) -> std::unique_ptr<Impl> {
 #ifdef VNA_HAVE_CUDA
         return makeCudaNetwork(ansatz, lattice, hamiltonian, description, why_not);

@@ -23,25 +23,19 @@ struct Case {
   CellKind cell;
   int hidden;
   Lattice lattice;
-  WeightSharing sharing = WeightSharing::kShared;
 };
 
 // A Newman-Moore-sized network (L = 16, d_h = 40: the performance goals' case), a non-square lattice
-// with a hidden size that fills no tile exactly, and a chain; per-site networks (the CUDA kernels
-// stream their weights per position) of both vanilla cells and of a cell that runs on Kokkos only.
+// with a hidden size that fills no tile exactly, and a chain.
 std::vector<Case> agreementCases() {
   return {{"vanilla2d_L16_h40", CellKind::kVanilla2d, 40, Lattice::square(16, 16)},
           {"vanilla2d_7x5_h13", CellKind::kVanilla2d, 13, Lattice::square(7, 5)},
-          {"vanilla1d_chain30_h20", CellKind::kVanilla1d, 20, Lattice::chain(30)},
-          {"vanilla2d_10x10_h40_per_site", CellKind::kVanilla2d, 40, Lattice::square(10, 10), WeightSharing::kPerSite},
-          {"vanilla1d_chain30_h13_per_site", CellKind::kVanilla1d, 13, Lattice::chain(30), WeightSharing::kPerSite},
-          {"tensorized2d_4x5_h8_per_site", CellKind::kTensorized2d, 8, Lattice::square(4, 5), WeightSharing::kPerSite}};
+          {"vanilla1d_chain30_h20", CellKind::kVanilla1d, 20, Lattice::chain(30)}};
 }
 
 EngineConfig configOn(Backend backend, const Case& c) {
   EngineConfig e{c.cell, c.hidden, c.lattice};
   e.backend = backend;
-  e.sharing = c.sharing;
   return e;
 }
 

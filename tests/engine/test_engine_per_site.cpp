@@ -8,6 +8,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "backend_registry.hpp"
 #include "core/random.hpp"
 #include "engine_test_utils.hpp"
 
@@ -87,6 +88,17 @@ TEST(ParamLayoutPerSite, BlocksLeadWithTheSiteDimension) {
   // The fan-in (initialization bound) is one site's layer's.
   EXPECT_EQ(sites.block("T").fan_in, shared.block("T").fan_in);
   EXPECT_THROW(makeParamLayout(CellKind::kVanilla1d, 4, 0, WeightSharing::kPerSite), InputError);
+}
+
+// Origin: the backend policy (backend_registry.hpp): the CUDA kernels hold one set of weights for
+// every position, so a per-site network runs on Kokkos and the reason names the key.
+TEST(BackendCoverage, PerSiteNetworksAreNotCoveredByCuda) {
+  for (CellKind cell : {CellKind::kVanilla1d, CellKind::kVanilla2d}) {
+    EXPECT_EQ(cellNotCovered(Backend::kCuda, cell, WeightSharing::kShared), "");
+    EXPECT_NE(cellNotCovered(Backend::kCuda, cell, WeightSharing::kPerSite).find("ansatz.weight_sharing"),
+              std::string::npos);
+    EXPECT_EQ(cellNotCovered(Backend::kKokkos, cell, WeightSharing::kPerSite), "");
+  }
 }
 
 // Origin: with every site holding the same weights the per-site network evaluates the same arithmetic
