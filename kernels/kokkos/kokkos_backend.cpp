@@ -299,7 +299,11 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
     ItemGeometry g = geometry_;
     g.num_samples = M;
     g.n_chunks = (M + W - 1) / W;
-    const int n_items = P * g.n_chunks;
+    // Per-site weights: one work item per set, its chunks in turn at every position, so that a site's
+    // weights are read from memory once per set rather than once per chunk (the same arithmetic per
+    // chunk: the samples do not change).
+    f.group = per_site_ ? g.n_chunks : 1;
+    const int n_items = P * (g.n_chunks / f.group);
     f.cell = cell_;
     f.g = g;
     f.keep = keep;
@@ -312,7 +316,13 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
     // Per wave slot: the rolling buffer (without kept activations) and the cell's forward scratch.
     f.scratch_stride = static_cast<std::size_t>(cell_.forwardScratchSize());
     const std::size_t ring_stride = keep ? 0 : static_cast<std::size_t>(slots_) * g.rows * W;
-    const int wave = waveSize(n_items, ring_stride + f.scratch_stride);
+    const std::size_t lp_scalars =
+        f.group > 1 ? (f.group * W * sizeof(double) + sizeof(Scalar) - 1) / sizeof(Scalar) : 0;
+    const int wave = waveSize(n_items, f.group * ring_stride + f.scratch_stride + lp_scalars);
+    if (f.group > 1) {
+      ensureCapacity(lp_buffer_, static_cast<std::size_t>(wave) * f.group * W, "vna::RnnEngine::logp_accumulators");
+      f.lp_buffer = lp_buffer_;
+    }
     if (f.scratch_stride > 0) {
       ensureCapacity(forward_scratch_, static_cast<std::size_t>(wave) * f.scratch_stride,
                      "vna::RnnEngine::forward_scratch");
@@ -320,13 +330,14 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
     }
     if (keep) {
       f.store_stride = static_cast<std::size_t>(n_) * g.rows * W;
-      ensureCapacity(store_, static_cast<std::size_t>(n_items) * f.store_stride, "vna::RnnEngine::activations");
-      ensureCapacity(probs_, static_cast<std::size_t>(n_items) * n_ * W, "vna::RnnEngine::probabilities");
+      const std::size_t chunks = static_cast<std::size_t>(P) * g.n_chunks;  // kept per chunk
+      ensureCapacity(store_, chunks * f.store_stride, "vna::RnnEngine::activations");
+      ensureCapacity(probs_, chunks * n_ * W, "vna::RnnEngine::probabilities");
       f.store = store_;
       f.probs = probs_;
     } else {
       f.store_stride = ring_stride;
-      ensureCapacity(ring_, static_cast<std::size_t>(wave) * f.store_stride, "vna::RnnEngine::rolling_buffer");
+      ensureCapacity(ring_, static_cast<std::size_t>(wave) * f.group * f.store_stride, "vna::RnnEngine::rolling_buffer");
       f.store = ring_;
     }
     for (int begin = 0; begin < n_items; begin += wave) {
@@ -352,7 +363,7 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
   Kokkos::View<Scalar*, MemSpace> flip_work_;  // logProbFlips' rolling buffers and cell scratch
   Kokkos::View<double*, MemSpace> flip_base_;  // logProbFlips' accumulators after each position
   Kokkos::View<Scalar*, MemSpace> plane_buffer_;  // samplePlane's expanded site parameters
-  Kokkos::View<double*, MemSpace> lp_buffer_;     // samplePlane's log p accumulators
+  Kokkos::View<double*, MemSpace> lp_buffer_;     // log p accumulators of multi-chunk items (plane sets, per-site weights)
 };
 
 

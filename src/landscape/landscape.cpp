@@ -31,11 +31,15 @@ LossStats evaluatePlanePoints(VariationalEstimator& estimator, const ParameterPl
 
 std::int64_t landscapeChunkPoints(std::int64_t requested, int samples, int num_spins, int hidden, bool quantum,
                                   std::size_t num_params, std::size_t scalar_bytes, std::size_t memory_bytes) {
-  // Per point: its parameters (host double + device Scalar), Ns configurations (bytes) with log p,
-  // energy and weight (doubles); for VQA the kept activations and the Ns·N flipped log p.
+  // Per point: Ns configurations (bytes) with log p, energy and weight (doubles); the parameters of a
+  // plane point are formed where the kernel reads them (Network::sample), so they cost nothing per
+  // point. For VQA the kept activations, the Ns·N flipped log p and the materialized point (its flips
+  // need explicit sets; in waves, at most 256 MiB of them, kokkos_network.cpp).
   const double ns = samples, n = num_spins;
-  double per_point = static_cast<double>(num_params) * (8.0 + static_cast<double>(scalar_bytes)) + ns * (n + 24.0);
-  if (quantum) per_point += ns * n * (8.0 + (hidden + 3.0) * static_cast<double>(scalar_bytes));
+  double per_point = ns * (n + 24.0);
+  if (quantum)
+    per_point += ns * n * (8.0 + (hidden + 3.0) * static_cast<double>(scalar_bytes)) +
+                 static_cast<double>(num_params) * static_cast<double>(scalar_bytes);
   const auto fit = static_cast<std::int64_t>(static_cast<double>(memory_bytes) / per_point);
   return std::max<std::int64_t>(1, std::min(requested, fit));
 }

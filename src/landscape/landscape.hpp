@@ -64,9 +64,10 @@ struct LandscapeSettings {
   AnsatzSpec ansatz;
 };
 
-// Points per chunk: `requested`, lowered so that what one engine call holds per point (its parameters,
-// Ns configurations with log p and energies; for VQA also the activations kept for the single-flip
-// log-probabilities, Ns·N·(d_h + 3) Scalars, and those Ns·N log p) stays under `memory_bytes`.
+// Points per chunk: `requested`, lowered so that what one engine call holds per point (Ns
+// configurations with log p and energies; for VQA also the activations kept for the single-flip
+// log-probabilities, Ns·N·(d_h + 3) Scalars, those Ns·N log p and the point's parameters) stays under
+// `memory_bytes`. A VCA point's parameters are never materialized (RnnEngine's plane sampling).
 std::int64_t landscapeChunkPoints(std::int64_t requested, int samples, int num_spins, int hidden, bool quantum,
                                   std::size_t num_params, std::size_t scalar_bytes,
                                   std::size_t memory_bytes = std::size_t(512) << 20);
