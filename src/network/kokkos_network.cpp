@@ -141,8 +141,14 @@ class KokkosNetwork final : public Network::Impl {
   void stagePlane(const ParameterSets& sets) {
     const std::size_t P = sets.count(), n = engine_.numParams();
     if (cache_.planeChanged(*sets.plane())) {
-      resize(plane_, "vna::Network::plane", 3, n);
-      upload(plane_, cache_.planeRows().data(), 3, n);
+      if constexpr (Kokkos::SpaceAccessibility<Kokkos::HostSpace, MemSpace>::accessible) {
+        // Host memory: the engine reads the cache's rows in place (at 40×40 per site a copy is 0.5 GB).
+        plane_ = Doubles2(const_cast<double*>(cache_.planeRows().data()), 3, n);
+        transfers_.to_device += 3 * n * sizeof(double);  // what the plane costs to stage, as on a device
+      } else {
+        resize(plane_, "vna::Network::plane", 3, n);
+        upload(plane_, cache_.planeRows().data(), 3, n);
+      }
     }
     resize(coeffs_, "vna::Network::coefficients", 2, P);
     upload(coeffs_, StagingCache::coefficients(sets).data(), 2, P);

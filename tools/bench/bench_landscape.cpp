@@ -6,8 +6,10 @@
 // output and all) on a 40×40 grid at L = 5 on 1 and 2 ranks. Run on an otherwise idle machine:
 //   ./bench_landscape --benchmark_filter=Chunk        (one core)
 //   ./bench_landscape --benchmark_filter=Command      (starts mpiexec)
+//   ./bench_landscape --benchmark_filter='SpinGlass.*/10/'   (and /40/: one per process, for peak_rss_MB)
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -20,6 +22,7 @@
 
 #include "landscape/directions.hpp"
 #include "landscape/landscape.hpp"
+#include "model/edwards_anderson.hpp"
 #include "model/newman_moore.hpp"
 
 namespace vna {
@@ -73,6 +76,59 @@ void BM_LandscapeChunk(benchmark::State& state) {
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
+// BM_SpinGlassLandscapeChunk: one chunk of a landscape of the variational neural annealing paper's EA
+// network, per-site tensorized2d (d_h = 40, float, Ns = 100) on the published-instance family at L×L =
+// 10×10 (1.29 million parameters) or 40×40 (20.7 million): P points per chunk formed in the kernel
+// from the plane (θ*, δ, η), never materialized. Counters: per_point, s_200x200_1core, the plane's bytes
+// (3n doubles, once), the engine workspace after the chunk, the process's peak resident set (run one
+// case per process for a clean figure) and what materializing the chunk's P points would add (P·n Scalars).
+void BM_SpinGlassLandscapeChunk(benchmark::State& state) {
+  const int L = static_cast<int>(state.range(0));
+  const int P = static_cast<int>(state.range(1));
+  const Model model = edwardsAnderson(L, L, false, CouplingDistribution::kUniform, 1);
+  AnsatzSpec ansatz;
+  ansatz.cell = CellKind::kTensorized2d;
+  ansatz.sharing = WeightSharing::kPerSite;
+  Network network(ansatz, model.lattice, model.hamiltonian);
+  VariationalEstimator estimator(network);
+  ParameterPlane plane;
+  plane.theta_star = initParameters(network.layout(), 1, 0);
+  plane.delta = gaussianDirection(1, 0, network.numParams());
+  plane.eta = gaussianDirection(1, 1, network.numParams());
+  normalizeDirection(plane.delta, plane.theta_star, network.layout(), DirectionNormalization::kBlock);
+  normalizeDirection(plane.eta, plane.theta_star, network.layout(), DirectionNormalization::kBlock);
+  const auto axis = gridAxis(-1, 1, 200);
+  std::vector<double> alpha(P), beta(P);
+  std::vector<std::uint32_t> ids(P);
+  LandscapeSampling s;
+  s.samples = 100;
+  s.temperature = 1.0;
+  std::int64_t chunk = 0;
+  for (auto _ : state) {
+    for (int k = 0; k < P; ++k) {
+      alpha[k] = axis[chunk % 200];
+      beta[k] = axis[k % 200];
+      ids[k] = static_cast<std::uint32_t>(chunk * P + k);
+    }
+    benchmark::DoNotOptimize(evaluatePlanePoints(estimator, plane, alpha, beta, ids, s));
+    ++chunk;
+  }
+  state.SetItemsProcessed(state.iterations() * P);
+  state.counters["per_point"] = benchmark::Counter(static_cast<double>(state.iterations() * P),
+                                                  benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["s_200x200_1core"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * P) / 40000.0,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  const double n = static_cast<double>(network.numParams());
+  state.counters["params"] = n;
+  state.counters["plane_MB"] = 3.0 * n * sizeof(double) / 1e6;
+  state.counters["workspace_MB"] = static_cast<double>(network.workspaceBytes()) / 1e6;
+  state.counters["materialized_MB"] = P * n * sizeof(float) / 1e6;
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  state.counters["peak_rss_MB"] = static_cast<double>(usage.ru_maxrss) / 1e3;  // Linux: kilobytes
+}
+
 // ---- the command
 
 namespace fs = std::filesystem;
@@ -122,6 +178,8 @@ void BM_LandscapeCommand(benchmark::State& state) {
 }
 
 BENCHMARK(BM_LandscapeChunk)->Args({5, 200})->Args({16, 64})->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_SpinGlassLandscapeChunk)->Args({10, 50})->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_SpinGlassLandscapeChunk)->Args({40, 4})->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(BM_LandscapeCommand)->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kSecond)->Iterations(2);
 
 }  // namespace
