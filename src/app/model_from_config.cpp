@@ -33,7 +33,8 @@ Model buildModelFromConfig(const Config& config, int realization) {
     return buildModel(modelSpecFromConfig(config), realization);
   } catch (const InputError& e) {
     // Builders know the file and line; the config location tells which key led there.
-    throw InputError(fmt::format("{} (model defined at {})", e.what(), config.where("model.type")));
+    throw InputError(fmt::format("{} (model defined at {})", e.what(),
+                                 config.hasSection("model") ? config.sectionWhere("model") : config.where("model.type")));
   }
 }
 

@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/schema.hpp"
 #include "core/error.hpp"
 #include "model/coupling_file.hpp"
 
@@ -153,6 +154,15 @@ CampaignSpec campaignSpecFromConfig(const Config& c, const ModelSpec& base) {
   for (std::size_t i = 0; i < sizes.size(); ++i)
     if (std::count(sizes.begin(), sizes.end(), sizes[i]) > 1)
       c.fail("campaign.sizes", fmt::format("size {} is listed twice", sizes[i]));
+  // A size stands for a model key (applySize): the same bounds apply.
+  if (c.given("campaign.sizes")) {
+    const std::string key = base.type == "newman_moore" ? "model.L" : base.type == "edwards_anderson" ? "model.Lx" : "model.N";
+    const KeySpec* k = findKey(key);
+    for (int v : sizes)
+      if ((k->min && v < *k->min) || (k->max && v > *k->max))
+        c.fail("campaign.sizes", fmt::format("size {} is out of range for {} (it sets {}, which must be in [{}, {}])", v,
+                                             base.type, key, k->min.value_or(0), k->max.value_or(0)));
+  }
   const int first = static_cast<int>(c.getInt("campaign.first_realization"));
   int R = static_cast<int>(c.getInt("campaign.realizations"));
   if (files) {

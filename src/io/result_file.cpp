@@ -81,6 +81,7 @@ void ResultFile::writeProvenance(const Config& config, const std::string& backen
   h5::writeAttribute(root, "overrides", options_.overrides);
   h5::writeAttribute(root, "seeds", config.seeds());
   h5::writeAttribute(root, "mpi_ranks", static_cast<std::int64_t>(comm_.size()));
+  h5::writeAttribute(root, "threads_per_rank", static_cast<std::int64_t>(hostThreads()));
   h5::writeAttribute(root, "backend", backend);
   h5::writeAttribute(root, "hostname", hostName());
   if (!resumed_) h5::writeAttribute(root, "start_time", options_.start_time);
