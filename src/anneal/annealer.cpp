@@ -8,6 +8,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <thread>
 
 #include "anneal/adam.hpp"
 #include "core/error.hpp"
@@ -108,6 +109,19 @@ std::string formatDuration(double seconds) {
   return fmt::format("{}s", s);
 }
 
+// "100,2000" -> {100, 2000} (a test hook's list of update indices; empty when unset).
+std::vector<std::int64_t> parseUpdateList(const char* text) {
+  std::vector<std::int64_t> out;
+  for (const char* p = text; p && *p;) {
+    char* end = nullptr;
+    const long long v = std::strtoll(p, &end, 10);
+    if (end == p) break;
+    out.push_back(v);
+    p = *end == ',' ? end + 1 : end;
+  }
+  return out;
+}
+
 // Trace quantities recorded per replica and update.
 constexpr const char* kTraceNames[] = {"loss", "loss_err", "energy", "entropy", "grad_norm", "min_energy"};
 constexpr int kNumTrace = 6;
@@ -138,13 +152,38 @@ AnnealOutcome anneal(const Comm& comm, const AnnealSettings& s, const Model& mod
   std::vector<std::vector<double>> theta(P);
   std::vector<AdamState> adam(P);
   std::int64_t next_update = 0;
+  std::int64_t current_slot = -1;  // the valid checkpoint slot (-1: none yet)
   const auto rows = [&](std::size_t width) {
     return std::pair<std::vector<hsize_t>, std::vector<hsize_t>>{{static_cast<hsize_t>(mine.begin), 0},
                                                                   {static_cast<hsize_t>(P), width}};
   };
-  if (!file.resumed() || !h5::exists(root, "checkpoint")) {
-    if (file.resumed()) {
-      // A partial file without a checkpoint: start over inside it.
+  // A resumed file holds a checkpoint to continue from, or the finished annealing (interrupted in the
+  // analysis after it), or nothing usable (start over inside it).
+  // The checkpoint is double-buffered (/checkpoint/slot0, slot1; the attribute `slot` names the valid
+  // one and is written only once that slot has reached the disk), so a kill while one is written leaves
+  // the previous one intact.
+  const bool have_checkpoint = file.resumed() && h5::exists(root, "checkpoint") &&
+                               h5::hasAttribute(h5::openGroup(root, "checkpoint"), "slot");
+  if (file.resumed() && !have_checkpoint && !h5::exists(root, "checkpoint") && h5::exists(root, "anneal") &&
+      h5::exists(root, "anneal/final") && h5::exists(root, "anneal/final/loss_err")) {
+    AnnealOutcome out;
+    out.num_params = n;
+    std::vector<hsize_t> dims;
+    out.final_params = h5::readDataset<double>(root, "anneal/final/params", &dims);
+    if (dims.size() != 2 || dims[0] != static_cast<hsize_t>(R) || dims[1] != n)
+      throw InputError(fmt::format("{}: /anneal/final/params does not match the config's network: start over with "
+                                   "--force",
+                                   file.partialPath().string()));
+    out.final_loss = h5::readDataset<double>(root, "anneal/final/loss");
+    out.final_loss_err = h5::readDataset<double>(root, "anneal/final/loss_err");
+    out.completed = true;
+    log.info("the annealing in {} is complete: continuing with the analysis", file.partialPath().string());
+    return out;
+  }
+  if (!have_checkpoint) {
+    if (file.resumed() && (h5::exists(root, "anneal") || h5::exists(root, "checkpoint"))) {
+      // A partial file without a usable checkpoint: start over inside it.
+      log.info("{}: no checkpoint to resume from: the annealing starts over", file.partialPath().string());
       for (const char* g : {"anneal", "checkpoint"})
         if (h5::exists(root, g)) VNA_H5(H5Ldelete(root, g, H5P_DEFAULT));
     }
@@ -200,12 +239,15 @@ AnnealOutcome anneal(const Comm& comm, const AnnealSettings& s, const Model& mod
       h5::createDataset<double>(tj, "params", {static_cast<hsize_t>(R), static_cast<hsize_t>(K), n}, {1, 1, n});
     }
     h5::Handle ck = h5::createGroup(root, "checkpoint");
-    for (const char* name : {"params", "adam_m", "adam_v"})
-      h5::createDataset<double>(ck, name, {static_cast<hsize_t>(R), n});
-    h5::writeAttribute(ck, "next_update", std::int64_t(0));
+    for (const char* slot : {"slot0", "slot1"}) {
+      h5::Handle sg = h5::createGroup(ck, slot);
+      for (const char* name : {"params", "adam_m", "adam_v"})
+        h5::createDataset<double>(sg, name, {static_cast<hsize_t>(R), n});
+    }
     for (int p = 0; p < P; ++p) theta[p] = initParameters(engine.layout(), s.init_seed, mine.begin + p);
   } else {
-    h5::Handle ck = h5::openGroup(root, "checkpoint");
+    current_slot = h5::readIntAttribute(h5::openGroup(root, "checkpoint"), "slot");
+    h5::Handle ck = h5::openGroup(root, fmt::format("checkpoint/slot{}", current_slot));
     next_update = h5::readIntAttribute(ck, "next_update");
     const std::int64_t adam_t = h5::readIntAttribute(ck, "adam_t");
     const auto shape = h5::datasetShape(h5::openDataset(ck, "params"));
@@ -312,7 +354,8 @@ AnnealOutcome anneal(const Comm& comm, const AnnealSettings& s, const Model& mod
   };
   auto checkpoint = [&](std::int64_t next) {
     flushTrace(next);
-    h5::Handle ck = h5::openGroup(root, "checkpoint");
+    const std::int64_t slot = current_slot == 0 ? 1 : 0;
+    h5::Handle ck = h5::openGroup(root, fmt::format("checkpoint/slot{}", slot));
     writeRows(ck, "params", theta);
     std::vector<std::vector<double>> m(P), v(P);
     for (int p = 0; p < P; ++p) {
@@ -324,6 +367,10 @@ AnnealOutcome anneal(const Comm& comm, const AnnealSettings& s, const Model& mod
     h5::writeAttribute(ck, "next_update", next);
     h5::writeAttribute(ck, "adam_t", next);  // one Adam step per update
     file.flush();
+    // Only now, with the slot on disk, does it become the valid one.
+    h5::writeAttribute(h5::openGroup(root, "checkpoint"), "slot", slot);
+    file.flush();
+    current_slot = slot;
   };
 
   for (const auto& sp : snapshots)
@@ -331,9 +378,14 @@ AnnealOutcome anneal(const Comm& comm, const AnnealSettings& s, const Model& mod
   if (trajectory_every > 0 && next_update == 0) writeTrajectory(0);
 
   installSignalHandlers();
-  // Test hook: raise SIGTERM after this update, to exercise interruption and --resume exactly.
+  // Test hooks: raise SIGTERM after this update, to exercise interruption and --resume exactly;
+  // wait after each listed update until a signal arrives (deterministic tests of signal delivery).
   const char* signal_after = std::getenv("VNA_SIGNAL_AFTER_UPDATE");
   const std::int64_t raise_after = signal_after ? std::atoll(signal_after) : -1;
+  const std::vector<std::int64_t> wait_after = parseUpdateList(std::getenv("VNA_WAIT_FOR_SIGNAL_AFTER_UPDATES"));
+  // ... and die with SIGKILL (a node failure) or fail with a runtime error after this update.
+  const std::vector<std::int64_t> kill_after = parseUpdateList(std::getenv("VNA_KILL_AFTER_UPDATE"));
+  const std::vector<std::int64_t> fail_after = parseUpdateList(std::getenv("VNA_FAIL_AFTER_UPDATE"));
   const auto t_start = Clock::now();
   auto t_last_checkpoint = t_start, t_last_progress = t_start;
   const bool tty = log.enabled() && isatty(fileno(log.stream()));
@@ -367,6 +419,11 @@ AnnealOutcome anneal(const Comm& comm, const AnnealSettings& s, const Model& mod
     if (trajectory_every > 0 && (u + 1) % trajectory_every == 0) writeTrajectory((u + 1) / trajectory_every);
 
     if (u == raise_after) std::raise(SIGTERM);
+    if (std::find(wait_after.begin(), wait_after.end(), u) != wait_after.end()) {
+      log.info("{}waiting for a signal after update {} (test hook VNA_WAIT_FOR_SIGNAL_AFTER_UPDATES)", tty ? "\n" : "",
+               u);
+      while (!signalPending()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     // Agree on checkpoints and stops (signals reach ranks at different times).
     const auto now = Clock::now();
     const SignalFlags sig = takeSignalFlags();
@@ -379,6 +436,9 @@ AnnealOutcome anneal(const Comm& comm, const AnnealSettings& s, const Model& mod
       t_last_checkpoint = Clock::now();
       log.info("{}checkpoint at update {} of {}", tty ? "\n" : "", u + 1, U);
     }
+    if (!kill_after.empty() && u == kill_after.front()) std::raise(SIGKILL);
+    if (!fail_after.empty() && u == fail_after.front())
+      throw Error(fmt::format("test hook VNA_FAIL_AFTER_UPDATE: a runtime failure after update {}", u));
     if (want_stop > 0 && u + 1 < U) {
       stopped = true;
       ++u;

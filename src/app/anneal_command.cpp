@@ -79,12 +79,7 @@ nlohmann::json runAnnealCommand(const CommandContext& ctx) {
   resolveSnapshots(settings, &cfg);  // validates the labels before any work
   const std::string backend = selectBackend(cfg);
 
-  ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true);
-  if (file.resumed() && h5::hasAttribute(file.root(), "config") &&
-      h5::readStringAttribute(file.root(), "config") != cfg.resolvedYaml())
-    throw InputError(fmt::format("{}: was started with a different configuration; resume with the same config and "
-                                 "--set options (or use --force to start over)",
-                                 file.partialPath().string()));
+  ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true, modelInputFiles(cfg));
   file.writeProvenance(cfg, backend);
   if (!h5::exists(file.root(), "model")) writeModelGroup(file.root(), "model", model, ctx.comm);
   ctx.log.info("{}: {} annealing of {} replica(s) on {} rank(s), {} updates, backend {}", model.description,
@@ -95,10 +90,19 @@ nlohmann::json runAnnealCommand(const CommandContext& ctx) {
     throw Interrupted(fmt::format("interrupted: checkpoint saved in {}; continue with --resume",
                                   file.partialPath().string()));
 
+  // The annealing is saved before the analysis: a stop or a failure there loses only the analysis,
+  // which --resume repeats.
+  file.flush();
   const AnalysisSettings as = analysisSettingsFromConfig(cfg);
   const GroundTruth truth = groundTruthFor(model, ctx.comm);
   ctx.log.info("analysis: {} fresh samples per replica", as.samples);
-  const auto results = analyzeReplicas(ctx.comm, as, model, truth, outcome.final_params, settings.replicas, ctx.log);
+  std::vector<ReplicaAnalysis> results;
+  try {
+    results = analyzeReplicas(ctx.comm, as, model, truth, outcome.final_params, settings.replicas, ctx.log);
+  } catch (const Interrupted& e) {
+    throw Interrupted(fmt::format("interrupted: {}; the finished annealing is saved in {}: --resume runs the analysis",
+                                  e.what(), file.partialPath().string()));
+  }
   writeAnalysis(file.root(), ctx.comm, as, model, truth, results);
   file.commit();
 

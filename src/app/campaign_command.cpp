@@ -34,13 +34,9 @@ nlohmann::json runCampaignCommand(const CommandContext& ctx) {
   }
   const std::string backend = selectBackend(cfg);
 
-  ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true);
-  if (file.resumed() && h5::hasAttribute(file.root(), "config") &&
-      h5::readStringAttribute(file.root(), "config") != cfg.resolvedYaml())
-    throw InputError(
-        fmt::format("{}: was started with a different configuration; resume with the same config and "
-                    "--set options (or use --force to start over)",
-                    file.partialPath().string()));
+  std::vector<InputFile> inputs;
+  for (const auto& [path, what] : spec.input_files) inputs.push_back({path, what});
+  ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true, inputs);
   file.writeProvenance(cfg, backend);
   const CampaignTable table = runCampaign(ctx.comm, spec, variational.get(), file, ctx.log);
   file.commit();

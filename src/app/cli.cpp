@@ -12,6 +12,7 @@
 #include "config/schema.hpp"
 #include "core/error.hpp"
 #include "core/provenance.hpp"
+#include "core/signals.hpp"
 
 namespace {
 
@@ -100,6 +101,8 @@ int run(int argc, char** argv, const vna::Comm& comm, bool quiet) {
     if (comm.isRoot() && !quiet) std::fputs(vna::inputReferenceMarkdown().c_str(), stdout);
     return vna::kExitOk;
   } else {
+    // From here every long phase polls for SIGTERM/SIGINT/SIGUSR1/SIGUSR2 (src/core/signals.hpp).
+    vna::installSignalHandlers();
     const vna::Config config = loadConfig(comm, opt);
     vna::reportConfigForCommand(opt.command, config, log);
     const vna::CommandContext ctx{comm, config, opt, log};

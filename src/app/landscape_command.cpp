@@ -11,6 +11,7 @@
 #include "app/model_from_config.hpp"
 #include "config/schema.hpp"
 #include "core/error.hpp"
+#include "io/source_file.hpp"
 #include "landscape/directions.hpp"
 #include "landscape/landscape.hpp"
 #include "landscape/trajectory.hpp"
@@ -157,6 +158,10 @@ nlohmann::json runLandscapeCommand(const CommandContext& ctx) {
     cfg.fail("landscape.alpha", fmt::format("needs min < max, got [{}, {}]", arange[0], arange[1]));
   if (!line && !(brange[0] < brange[1]) && !(points[1] == 1 && brange[0] == brange[1]))
     cfg.fail("landscape.beta", fmt::format("needs min < max, got [{}, {}]", brange[0], brange[1]));
+  if (static_cast<double>(points[0]) * static_cast<double>(line ? 1 : points[1]) > 4294967295.0)
+    cfg.fail("landscape.points", fmt::format("[{}, {}] is more than 2^32 points per snapshot (their sampling streams "
+                                             "are 32-bit)",
+                                             points[0], points[1]));
   if (cfg.getInt("landscape.samples") == 1)
     cfg.fail("landscape.samples", "needs at least 2 samples (a standard error), or 0 for the annealing Ns");
   LandscapeSettings s;
@@ -173,11 +178,10 @@ nlohmann::json runLandscapeCommand(const CommandContext& ctx) {
 
   // ---- the source: its config gives the model, the network and the losses
   const std::string source = findSource(ctx);
+  const SourceFile source_file = checkSourceFile(comm, source, "landscape.source", {{"anneal", {"anneal/snapshots"}}});
   h5::Handle src = h5::openFile(source, comm.raw(), false);
-  if (!h5::hasAttribute(src, "config"))
-    throw InputError(fmt::format("{}: has no stored config: not a vna result file", source));
-  const std::string stored = h5::readStringAttribute(src, "config");
-  const Config run_cfg = Config::parse(stored, source + ":/config");
+  const std::string stored = source_file.config;
+  const Config run_cfg = Config::parse(stored, source + ":/config", {}, source_file.config_dir);
   checkAgreesWithSource(cfg, run_cfg, source);
   const Model model = buildModelFromConfig(run_cfg);
   const std::vector<SourceSnapshot> available = listSnapshots(src, source);
@@ -317,14 +321,10 @@ nlohmann::json runLandscapeCommand(const CommandContext& ctx) {
   s.chunk_points = landscapeChunkPoints(cfg.getInt("landscape.batch"), s.samples, model.hamiltonian.numSpins(),
                                         s.engine.hidden, quantum, layout.total, s.double_precision ? 8 : 4);
   const std::string backend = selectBackend(cfg);
-
   // ---- the result file (only now: a bad config leaves no file behind)
-  ResultFile file(comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true);
-  if (file.resumed() && h5::hasAttribute(file.root(), "config") &&
-      h5::readStringAttribute(file.root(), "config") != cfg.resolvedYaml())
-    throw InputError(fmt::format("{}: was started with a different configuration; resume with the same config and "
-                                 "--set options (or use --force to start over)",
-                                 file.partialPath().string()));
+  std::vector<InputFile> inputs = modelInputFiles(run_cfg);
+  inputs.push_back({source, "the landscape.source"});
+  ResultFile file(comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true, inputs);
   file.writeProvenance(cfg, backend);
   const hid_t root = file.root();
   if (!h5::hasAttribute(root, "source")) {

@@ -38,6 +38,14 @@ Model buildModelFromConfig(const Config& config, int realization) {
   }
 }
 
+std::vector<InputFile> modelInputFiles(const Config& config) {
+  std::vector<InputFile> out;
+  if (config.has("model.path"))
+    for (const auto& p : config.getStringList("model.path"))
+      out.push_back({config.resolvePath(p), "a coupling file (model.path)"});
+  return out;
+}
+
 void writeModelGroup(hid_t loc, const std::string& group, const Model& model, const Comm& comm) {
   h5::Handle g = h5::createGroup(loc, group);
   const Hamiltonian& h = model.hamiltonian;

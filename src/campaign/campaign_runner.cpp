@@ -56,6 +56,9 @@ RowResult monteCarloRow(const Comm& comm, const CampaignSpec& spec, const Campai
         sqaSchedule(q.gamma0, q.gamma_min, A, spec.shape, q.temperature, q.slices, q.sweeps_per_step, q.global_moves),
         id, mine.begin, count);
   }
+  // A signal stopped the replicas early: the row is abandoned (it is redone on --resume).
+  if (comm.max(stopRequested() ? 1.0 : 0.0) > 0)
+    throw Interrupted(fmt::format("stopped by a signal in a {} row of instance {}", id.method == McMethod::kSimulatedAnnealing ? "sa" : "sqa", inst.index));
   RowResult r;
   r.replica_energy = comm.allGatherV(b.energy);
   const std::vector<Bit> bits = comm.allGatherV(b.bits);
@@ -294,8 +297,6 @@ void writeRow(hid_t root, std::int64_t k, int N, const RowResult& r, double seco
       h5::writeBlock<double>(d, {}, {}, nullptr);
   }
   writeCell(h5::openGroup(root, "campaign/timing"), "row_seconds", k, seconds, comm);
-  // Last: the row counts as done only once everything above is in the file.
-  writeCell(g, "done", k, std::int64_t(1), comm);
 }
 
 // Relates every row to the ground truth (the best energy found where none is known) and summarizes.
@@ -428,10 +429,21 @@ CampaignTable runCampaign(const Comm& comm, const CampaignSpec& spec, const Vari
         const std::int64_t A = spec.steps[a];
         const int N = inst.model.hamiltonian.numSpins();
         const auto t0 = Clock::now();
-        const RowResult r = isVariational(m) ? variationalRow(comm, inst, m, A, k, *variational, truths[i], file, log)
-                                             : monteCarloRow(comm, spec, inst, m, A, truths[i]);
+        RowResult r;
+        try {
+          r = isVariational(m) ? variationalRow(comm, inst, m, A, k, *variational, truths[i], file, log)
+                               : monteCarloRow(comm, spec, inst, m, A, truths[i]);
+        } catch (const Interrupted& e) {
+          file.flush();
+          throw Interrupted(fmt::format("{}; {} of {} rows are done: continue with --resume ({})", e.what(), finished,
+                                        rows, file.partialPath().string()));
+        }
         const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
         writeRow(root, k, N, r, seconds, lay, comm);
+        // The row counts as done only once everything above (raw data and metadata: the row's moved
+        // annealing trace) is on disk.
+        file.flush();
+        writeCell(h5::openGroup(root, "campaign/results"), "done", k, std::int64_t(1), comm);
         file.flush();
         done[k] = 1;
         ++finished;

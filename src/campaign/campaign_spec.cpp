@@ -199,6 +199,7 @@ CampaignSpec campaignSpecFromConfig(const Config& c, const ModelSpec& base) {
     const std::string path = c.resolvePath(energies_file).lexically_normal().string();
     if (!std::filesystem::exists(path)) c.fail("campaign.ground_energies", fmt::format("file '{}' not found", path));
     listed = readNumberList(path);
+    s.input_files.emplace_back(path, "the campaign.ground_energies file");
     if (static_cast<int>(listed.size()) < first + R)
       c.fail("campaign.ground_energies",
              fmt::format("'{}' holds {} values but realizations up to {} are used (the r-th value belongs to "
@@ -220,6 +221,7 @@ CampaignSpec campaignSpecFromConfig(const Config& c, const ModelSpec& base) {
       } catch (const InputError& e) {
         throw InputError(fmt::format("{} (model defined at {})", e.what(), c.where("model.type")));
       }
+      if (!inst.model.source.empty()) s.input_files.emplace_back(inst.model.source, "a coupling file (model.path)");
       const Hamiltonian& h = inst.model.hamiltonian;
       const int N = h.numSpins();
       GroundTruthInfo& t = inst.truth;
@@ -242,6 +244,7 @@ CampaignSpec campaignSpecFromConfig(const Config& c, const ModelSpec& base) {
         if (!std::filesystem::exists(p))
           c.fail("campaign.ground_states", fmt::format("ground-state file '{}' (realization {}) not found", p, r));
         t.energy = h.energy(readSpinUpList(p, N, gs_base));
+        s.input_files.emplace_back(p, "a ground-state file (campaign.ground_states)");
         t.origin = "ground-state file " + p;
         t.exact_energy = true;
       }

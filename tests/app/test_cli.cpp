@@ -125,6 +125,12 @@ const BadInput kBadInputs[] = {
     {"coupling_free_spin", "model: {type: coupling_file, path: free.txt}\n", "",
      {"free.txt", "1 of the 6 spins (index 3) appears in no coupling"}},
     {"coupling_energy_overflow", "model: {type: coupling_file, path: huge.txt}\n", "", {"huge.txt", "too large"}},
+    // An input is never an output, with or without --force.
+    {"output_is_the_config", "model: {L: 2}\n", "--force --output {dir}/in.yaml", {"is the config file"}},
+    {"output_is_a_coupling_file", "model: {type: coupling_file, path: ok.txt}\n", "--force --output {dir}/ok.txt",
+     {"is a coupling file (model.path)"}},
+    {"landscape_points_beyond_2_32", "landscape: {points: [65536, 65536]}\n", "",
+     {"landscape.points", "2^32", "line 1"}, "landscape"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Cli, BadInputTest, ::testing::Combine(::testing::ValuesIn(kBadInputs), ::testing::Values(0, 2)),
