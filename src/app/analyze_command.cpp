@@ -6,6 +6,7 @@
 #include "analysis/sample_analysis.hpp"
 #include "app/command.hpp"
 #include "app/model_from_config.hpp"
+#include "app/resource_check.hpp"
 #include "campaign/campaign_analysis.hpp"
 #include "campaign/campaign_spec.hpp"
 #include "core/error.hpp"
@@ -45,12 +46,15 @@ nlohmann::json runAnalyze(const CommandContext& ctx) {
     replicas = static_cast<std::int64_t>(dims.at(0));
   }
   const Config run_cfg = Config::parse(src.config, source + ":/config", {}, src.config_dir);
+  checkModelFits(ctx.comm, run_cfg, ctx.log, "vna analyze");
   const Model model = buildModelFromConfig(run_cfg);
   AnalysisSettings as = analysisSettingsFromConfig(run_cfg);
   as.samples = cfg.getInt("analysis.samples");
   as.stored = cfg.getInt("analysis.stored_samples");
 
   const std::string backend = selectBackend(cfg);
+  checkAnalyzeResources(ctx.comm, cfg, run_cfg, model, static_cast<int>(replicas), resultPath(ctx.options, cfg).string(),
+                        ctx.log);
   std::vector<InputFile> inputs = modelInputFiles(run_cfg);
   inputs.push_back({source, "the analysis.source"});
   ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/false, inputs);

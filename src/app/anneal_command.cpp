@@ -8,6 +8,7 @@
 #include "anneal/annealer.hpp"
 #include "app/command.hpp"
 #include "app/model_from_config.hpp"
+#include "app/resource_check.hpp"
 #include "core/error.hpp"
 #include "engine_config.hpp"
 #ifdef VNA_HAVE_CUDA
@@ -73,11 +74,13 @@ void checkAnsatzFitsModel(const Config& c, const Model& model) {
 
 nlohmann::json runAnnealCommand(const CommandContext& ctx) {
   const Config& cfg = ctx.config;
+  checkModelFits(ctx.comm, cfg, ctx.log, "vna anneal");
   const Model model = buildModelFromConfig(cfg);
   checkAnsatzFitsModel(cfg, model);
   const AnnealSettings settings = annealSettingsFromConfig(cfg);
   resolveSnapshots(settings, &cfg);  // validates the labels before any work
   const std::string backend = selectBackend(cfg);
+  checkAnnealResources(ctx.comm, cfg, model, resultPath(ctx.options, cfg).string(), ctx.log);
 
   ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true, modelInputFiles(cfg));
   file.writeProvenance(cfg, backend);

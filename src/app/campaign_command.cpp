@@ -7,6 +7,7 @@
 #include "analysis/sample_analysis.hpp"
 #include "app/command.hpp"
 #include "app/model_from_config.hpp"
+#include "app/resource_check.hpp"
 #include "campaign/campaign_runner.hpp"
 #include "core/error.hpp"
 
@@ -18,6 +19,7 @@ void checkAnsatzFitsModel(const Config& c, const Model& model);
 
 nlohmann::json runCampaignCommand(const CommandContext& ctx) {
   const Config& cfg = ctx.config;
+  checkCampaignModels(ctx.comm, cfg, modelSpecFromConfig(cfg), ctx.log);
   const CampaignSpec spec = campaignSpecFromConfig(cfg, modelSpecFromConfig(cfg));
   std::unique_ptr<VariationalRunSettings> variational;
   if (spec.usesVariational()) {
@@ -33,6 +35,11 @@ nlohmann::json runCampaignCommand(const CommandContext& ctx) {
     }
   }
   const std::string backend = selectBackend(cfg);
+  int max_spins = 0;
+  for (const auto& inst : spec.instances) max_spins = std::max(max_spins, inst.model.hamiltonian.numSpins());
+  checkCampaignResources(ctx.comm, cfg, max_spins, static_cast<double>(spec.instances.size()),
+                         static_cast<double>(spec.numRows()), spec.usesVariational(),
+                         resultPath(ctx.options, cfg).string(), ctx.log);
 
   std::vector<InputFile> inputs;
   for (const auto& [path, what] : spec.input_files) inputs.push_back({path, what});

@@ -10,7 +10,9 @@
 
 #include "app/command.hpp"
 #include "app/model_from_config.hpp"
+#include "app/resource_check.hpp"
 #include "core/error.hpp"
+#include "core/memory_budget.hpp"
 #include "core/signals.hpp"
 #include "exact/enumeration.hpp"
 #include "exact/lanczos.hpp"
@@ -147,6 +149,7 @@ std::vector<double> lanczosScan(const Hamiltonian& h, const std::vector<double>&
 
 nlohmann::json runExact(const CommandContext& ctx) {
   const Config& cfg = ctx.config;
+  checkModelFits(ctx.comm, cfg, ctx.log, "vna exact");
   const Model model = buildModelFromConfig(cfg);
   ExactResults r;
   r.n = model.hamiltonian.numSpins();
@@ -164,6 +167,7 @@ nlohmann::json runExact(const CommandContext& ctx) {
       enumerate == "always" || (enumerate == "auto" && r.n <= cfg.getInt("exact.max_enumeration_spins"));
   const bool newman_moore = cfg.getString("model.type") == "newman_moore" && cfg.getReal("model.field") == 0.0;
 
+  checkExactResources(ctx.comm, cfg, model, !gammas.empty(), resultPath(ctx.options, cfg).string(), ctx.log);
   // Open the result before the long computation so that a bad path fails at once.
   ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/false, modelInputFiles(cfg));
   file.writeProvenance(cfg, "host (exact solvers)");
@@ -214,7 +218,8 @@ nlohmann::json runExact(const CommandContext& ctx) {
     // Rank 0 solves (memory 2^N doubles per vector), then shares the numbers.
     std::vector<double> packed;
     int stopped = 0;
-    ctx.log.info("Lanczos: 2^{} states on rank 0, {} value(s) of Gamma", r.n, gammas.size());
+    ctx.log.info("Lanczos: 2^{} states, about {} on rank 0, {} value(s) of Gamma", r.n,
+                 formatBytes(8.0 * std::ldexp(8.0, r.n)), gammas.size());
     if (ctx.comm.isRoot()) {
       try {
         packed = lanczosScan(model.hamiltonian, gammas, ctx.log);

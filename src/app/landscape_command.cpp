@@ -9,6 +9,7 @@
 #include "anneal/variational_estimator.hpp"
 #include "app/command.hpp"
 #include "app/model_from_config.hpp"
+#include "app/resource_check.hpp"
 #include "config/schema.hpp"
 #include "core/error.hpp"
 #include "io/source_file.hpp"
@@ -183,6 +184,7 @@ nlohmann::json runLandscapeCommand(const CommandContext& ctx) {
   const std::string stored = source_file.config;
   const Config run_cfg = Config::parse(stored, source + ":/config", {}, source_file.config_dir);
   checkAgreesWithSource(cfg, run_cfg, source);
+  checkModelFits(comm, run_cfg, ctx.log, "vna landscape");
   const Model model = buildModelFromConfig(run_cfg);
   const std::vector<SourceSnapshot> available = listSnapshots(src, source);
   if (available.empty()) throw InputError(fmt::format("{}: /anneal/snapshots is empty", source));
@@ -321,6 +323,23 @@ nlohmann::json runLandscapeCommand(const CommandContext& ctx) {
   s.chunk_points = landscapeChunkPoints(cfg.getInt("landscape.batch"), s.samples, model.hamiltonian.numSpins(),
                                         s.engine.hidden, quantum, layout.total, s.double_precision ? 8 : 4);
   const std::string backend = selectBackend(cfg);
+  {
+    LandscapeWork w;
+    w.engine.cell = s.engine.cell;
+    w.engine.hidden = s.engine.hidden;
+    w.engine.num_spins = model.hamiltonian.numSpins();
+    w.engine.double_precision = s.double_precision;
+    w.engine.sets = static_cast<double>(s.chunk_points);
+    w.engine.samples = s.samples;
+    w.engine.keep = w.engine.flips = quantum;
+    w.snapshots = static_cast<double>(snapshots.size());
+    w.na = static_cast<double>(s.grid.alpha.size());
+    w.nb = static_cast<double>(s.grid.beta.size());
+    w.num_params = static_cast<double>(layout.total);
+    w.trajectory = static_cast<double>(trajectory.size());
+    checkLandscapeResources(comm, cfg, model, w, resultPath(ctx.options, cfg).string(), ctx.log);
+  }
+
   // ---- the result file (only now: a bad config leaves no file behind)
   std::vector<InputFile> inputs = modelInputFiles(run_cfg);
   inputs.push_back({source, "the landscape.source"});

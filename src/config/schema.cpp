@@ -399,7 +399,9 @@ std::string inputReferenceMarkdown() {
       "comes from the source file): an empty or comments-only file is an error, not a run on defaults. Keys\n"
       "that the command does not read (another command's section, `anneal.gamma0` in classical mode, `sa`\n"
       "when `campaign.methods` has no sa) are listed in a note; `backend.device: cuda` for `vna exact`, which\n"
-      "runs on the host only, is an error.\n\n"
+      "runs on the host only, is an error. Sizes are checked before anything is allocated: a job whose\n"
+      "memory estimate exceeds what a rank may use, or whose result file exceeds the free disk, is an error\n"
+      "naming the keys to lower (doc/cluster.md, \"Estimating time and memory\").\n\n"
       "This page is generated from the schema in src/config/schema.cpp (`vna schema`); a test keeps them equal.\n";
   for (const auto& section : configSections()) {
     md += fmt::format("\n## `{}`\n\n{}\n\n| key | type | default | allowed | description |\n|---|---|---|---|---|\n",

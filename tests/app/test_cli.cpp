@@ -129,6 +129,13 @@ const BadInput kBadInputs[] = {
     {"output_is_the_config", "model: {L: 2}\n", "--force --output {dir}/in.yaml", {"is the config file"}},
     {"output_is_a_coupling_file", "model: {type: coupling_file, path: ok.txt}\n", "--force --output {dir}/ok.txt",
      {"is a coupling file (model.path)"}},
+    // Sizes checked before anything is allocated or opened (issue 15: late allocation failures).
+    {"anneal_memory", "model: {L: 64}\nanneal: {samples: 10000000}\n", "",
+     {"needs about", "anneal.samples", "kept activations", "line 2"}, "anneal"},
+    {"model_memory", "model: {type: sherrington_kirkpatrick, N: 100000}\n", "",
+     {"needs about", "model.N", "the Hamiltonian", "line 1"}},
+    {"lanczos_memory", "model: {L: 5}\nexact: {gammas: [1.0]}\n", "",
+     {"needs about", "exact.gammas", "Lanczos vectors", "VNA_MEMORY_LIMIT", "line 2"}, "exact", "VNA_MEMORY_LIMIT=200M"},
     {"landscape_points_beyond_2_32", "landscape: {points: [65536, 65536]}\n", "",
      {"landscape.points", "2^32", "line 1"}, "landscape"},
 };

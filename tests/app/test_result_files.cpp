@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
+#include <sys/statvfs.h>
 
 #include <fstream>
 #include <iterator>
@@ -135,6 +136,30 @@ TEST_F(ResultFiles, SourcesOfTheWrongKindAreInputErrors) {
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.out.find("landscape.source: '"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("is a `vna exact` result, not a `vna anneal` result"), std::string::npos) << r.out;
+}
+
+TEST_F(ResultFiles, ALandscapeAnnouncesItsFileAndRefusesOneTheDiskCannotHold) {
+  const fs::path dir = workDir("landscape_size");
+  const auto small = runVna(fmt::format("landscape {} --set landscape.source={} --output {}", shellQuote(cfg_.string()),
+                                        reference_.string(), (dir / "small.h5").string()));
+  EXPECT_EQ(small.exit_code, 0) << small.out;
+  EXPECT_NE(small.out.find("landscape: 3 snapshot(s) × 3 × 3 points: the result file takes about"), std::string::npos)
+      << small.out;
+  // Issue 15: points [65536, 65535] created a 176 GB file without a word; for the 3 snapshots here
+  // about 3 × 4.3e9 points × 42 bytes = 504 GiB.
+  struct statvfs s {};
+  ASSERT_EQ(statvfs(dir.c_str(), &s), 0);
+  if (static_cast<double>(s.f_bavail) * static_cast<double>(s.f_frsize) > 5e11)
+    GTEST_SKIP() << "this disk could hold the file";
+  const auto big = runVna(fmt::format("landscape {} --set landscape.source={} --set landscape.points=[65536,65535] "
+                                      "--output {}",
+                                      shellQuote(cfg_.string()), reference_.string(), (dir / "big.h5").string()),
+                          2);
+  EXPECT_EQ(big.exit_code, 2) << big.out;
+  EXPECT_NE(big.out.find("needs about 504.0 GiB but the disk holding"), std::string::npos) << big.out;
+  EXPECT_NE(big.out.find("landscape.points: the result"), std::string::npos) << big.out;
+  EXPECT_NE(big.out.find("(from --set landscape.points=[65536,65535])"), std::string::npos) << big.out;
+  for (const char* suffix : {"", ".tmp", ".partial"}) EXPECT_FALSE(fs::exists(dir / (std::string("big.h5") + suffix)));
 }
 
 TEST_F(ResultFiles, EmptyDatasetsAreWritten) {
