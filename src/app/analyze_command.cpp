@@ -1,8 +1,6 @@
 // `vna analyze`: fresh samples from the final networks of an annealing result (split over ranks).
 #include <fmt/format.h>
 
-#include <Kokkos_Core.hpp>
-
 #include "analysis/sample_analysis.hpp"
 #include "app/command.hpp"
 #include "app/model_from_config.hpp"
@@ -11,14 +9,14 @@
 #include "campaign/campaign_spec.hpp"
 #include "core/error.hpp"
 #include "io/source_file.hpp"
+#include "network/backend_selection.hpp"
 
 namespace vna {
 
-AnalysisSettings analysisSettingsFromConfig(const Config& c);
-
 nlohmann::json runAnalyze(const CommandContext& ctx) {
   const Config& cfg = ctx.config;
-  std::string source = cfg.getString("analysis.source");
+  const AnalysisSettings requested = analysisSettingsFromConfig(cfg);
+  std::string source = requested.source;
   if (source.empty()) {
     RunOptions as_anneal = ctx.options;
     as_anneal.command = isCampaignConfig(cfg) ? "campaign" : "anneal";  // the result this config makes
@@ -49,10 +47,10 @@ nlohmann::json runAnalyze(const CommandContext& ctx) {
   checkModelFits(ctx.comm, run_cfg, ctx.log, "vna analyze");
   const Model model = buildModelFromConfig(run_cfg);
   AnalysisSettings as = analysisSettingsFromConfig(run_cfg);
-  as.samples = cfg.getInt("analysis.samples");
-  as.stored = cfg.getInt("analysis.stored_samples");
+  as.samples = requested.samples;
+  as.stored = requested.stored;
 
-  const std::string backend = selectBackend(cfg);
+  const std::string backend = selectBackend(cfg, &as.ansatz);
   checkAnalyzeResources(ctx.comm, cfg, run_cfg, model, static_cast<int>(replicas), resultPath(ctx.options, cfg).string(),
                         ctx.log);
   std::vector<InputFile> inputs = modelInputFiles(run_cfg);

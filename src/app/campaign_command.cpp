@@ -10,12 +10,10 @@
 #include "app/resource_check.hpp"
 #include "campaign/campaign_runner.hpp"
 #include "core/error.hpp"
+#include "network/backend_selection.hpp"
 
 namespace vna {
 
-// anneal_command.cpp
-AnalysisSettings analysisSettingsFromConfig(const Config& c);
-void checkAnsatzFitsModel(const Config& c, const Model& model);
 
 nlohmann::json runCampaignCommand(const CommandContext& ctx) {
   const Config& cfg = ctx.config;
@@ -23,9 +21,9 @@ nlohmann::json runCampaignCommand(const CommandContext& ctx) {
   const CampaignSpec spec = campaignSpecFromConfig(cfg, modelSpecFromConfig(cfg));
   std::unique_ptr<VariationalRunSettings> variational;
   if (spec.usesVariational()) {
-    for (const auto& inst : spec.instances) checkAnsatzFitsModel(cfg, inst.model);
     variational = std::make_unique<VariationalRunSettings>();
     variational->anneal = annealSettingsFromConfig(cfg);
+    for (const auto& inst : spec.instances) checkAnsatzFitsModel(cfg, variational->anneal.ansatz, inst.model);
     variational->analysis = analysisSettingsFromConfig(cfg);
     for (std::int64_t A : spec.steps) {
       const AnnealPlan& p = variational->anneal.plan;
@@ -34,7 +32,7 @@ nlohmann::json runCampaignCommand(const CommandContext& ctx) {
                  fmt::format("{} annealing steps of {} updates (plus warmup) exceed 2^32 updates", A, p.train));
     }
   }
-  const std::string backend = selectBackend(cfg);
+  const std::string backend = selectBackend(cfg, variational ? &variational->anneal.ansatz : nullptr);
   int max_spins = 0;
   for (const auto& inst : spec.instances) max_spins = std::max(max_spins, inst.model.hamiltonian.numSpins());
   checkCampaignResources(ctx.comm, cfg, max_spins, static_cast<double>(spec.instances.size()),
@@ -44,6 +42,7 @@ nlohmann::json runCampaignCommand(const CommandContext& ctx) {
   std::vector<InputFile> inputs;
   for (const auto& [path, what] : spec.input_files) inputs.push_back({path, what});
   ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true, inputs);
+  file.checkResumedConfig(cfg);
   file.writeProvenance(cfg, backend);
   const CampaignTable table = runCampaign(ctx.comm, spec, variational.get(), file, ctx.log);
   file.commit();

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "backend_registry.hpp"
 #include "core/error.hpp"
 #include "core/memory_budget.hpp"
 #include "engine_config.hpp"

@@ -127,7 +127,7 @@ void ResultFile::flush() {
   at_tmp_ = false;
 }
 
-void ResultFile::writeProvenance(const Config& config, const std::string& backend) {
+void ResultFile::checkResumedConfig(const Config& config) const {
   const hid_t root = file_.id();
   if (resumed_) {
     const std::string partial = partialPath().string();
@@ -143,6 +143,11 @@ void ResultFile::writeProvenance(const Config& config, const std::string& backen
                                      partial, describeDifferences(diff, "the partial file")));
     }
   }
+}
+
+void ResultFile::writeProvenance(const Config& config, const std::string& backend) {
+  checkResumedConfig(config);
+  const hid_t root = file_.id();
   const LibraryVersions v = libraryVersions();
   h5::writeAttribute(root, "vna_version", v.vna);
   h5::writeAttribute(root, "git_commit", build_info::gitCommit());

@@ -11,24 +11,12 @@
 #include <string>
 
 #include "core/mpi_comm.hpp"
+#include "core/run_options.hpp"
 #include "io/h5.hpp"
 
 namespace vna {
 
 class Config;
-
-// How the job was started; stored as provenance in every result file.
-struct RunOptions {
-  std::string command;                 // "exact", "anneal", ...
-  std::string config_path;
-  std::vector<std::string> overrides;  // --set
-  std::string output;                  // --output ("" = from config)
-  bool force = false;
-  bool json = false;
-  bool resume = false;
-  std::string command_line;
-  std::string start_time;
-};
 
 // The result path: --output, else output.path, else "<config stem>.<command>.h5".
 std::filesystem::path resultPath(const RunOptions& options, const Config& config);
@@ -62,9 +50,11 @@ class ResultFile {
   // the first one renames <path>.tmp to <path>.partial.
   void flush();
 
+  // A resumed file must have been started by the same command with the same resolved config, else an
+  // InputError names the keys that differ (writeProvenance checks it too).
+  void checkResumedConfig(const Config& config) const;
   // Root attributes: versions, git commit, command line, ranks, threads, backend, seeds, times,
-  // resolved config. A resumed file must have been started by the same command with the same resolved
-  // config, else an InputError names the keys that differ.
+  // resolved config.
   void writeProvenance(const Config& config, const std::string& backend);
   // Collective: end time, close, rename into place.
   void commit();
