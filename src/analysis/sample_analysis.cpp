@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "core/signals.hpp"
 #include "exact/enumeration.hpp"
 #include "io/h5.hpp"
 #include "network/network.hpp"
@@ -234,7 +235,15 @@ std::vector<ReplicaAnalysis> analyzeReplicas(const Comm& comm, const AnalysisSet
   needs.configurations = true;
   SampleAnalysis analysis(settings, model, truth, R);
   const std::int64_t B = analysis.batchSize(), batches = analysis.numBatches();
-  for (std::int64_t b = comm.rank(); b < batches; b += comm.size()) {
+  // Rounds of one batch per rank; before each, the ranks agree on whether a signal asked them to stop
+  // (the analysis has no checkpoint of its own: it is repeated on --resume).
+  const std::int64_t rounds = (batches + comm.size() - 1) / comm.size();
+  for (std::int64_t round = 0; round < rounds; ++round) {
+    if (comm.max(stopRequested() ? 1.0 : 0.0) > 0)
+      throw Interrupted(fmt::format("stopped by a signal in the analysis, after {} of {} batches",
+                                    std::min(batches, round * comm.size()), batches));
+    const std::int64_t b = round * comm.size() + comm.rank();
+    if (b >= batches) continue;
     SampleCounters c;
     c.seed = settings.seed;
     c.step = kAnalysisStep;
@@ -312,7 +321,8 @@ void writeAnalysis(hid_t root, const Comm& comm, const AnalysisSettings& st, con
   }
   h5::writeDataset<std::uint8_t>(g, "samples", {R, S, static_cast<hsize_t>(N)}, sb.data(), rank);
   h5::writeDataset<double>(g, "samples_energy", {R, S}, se.data(), rank);
-  if (pca.size() == R * S * 2) {
+  // PCA needs at least two stored samples per replica (analysis.stored_samples >= 2).
+  if (S >= 2 && pca.size() == R * S * 2) {
     h5::writeDataset<double>(g, "pca", {R, S, 2}, pca.data(), rank);
     h5::writeDataset<double>(g, "pca_explained_variance_ratio", {R, 2}, expl.data(), rank);
   }

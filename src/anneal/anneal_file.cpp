@@ -34,8 +34,15 @@ AnnealFile::AnnealFile(const Comm& comm, ResultFile& file, const AnnealSettings&
   const int P = replicas.size();
   replicas.theta.assign(P, {});
   replicas.adam.assign(P, AdamState{});
-  if (!file.resumed() || !h5::exists(root, "checkpoint")) {
-    // A partial file without a checkpoint: start over inside it.
+  // The checkpoint is double-buffered (/checkpoint/slot0, slot1; the attribute `slot` names the valid
+  // one and is written only once that slot has reached the disk), so a kill while one is written leaves
+  // the previous one intact.
+  const bool have_checkpoint =
+      file.resumed() && h5::exists(root, "checkpoint") && h5::hasAttribute(h5::openGroup(root, "checkpoint"), "slot");
+  if (!have_checkpoint) {
+    // A partial file without a usable checkpoint: start over inside it.
+    if (file.resumed() && (h5::exists(root, "anneal") || h5::exists(root, "checkpoint")))
+      log_note_ = fmt::format("{}: no checkpoint to resume from: the annealing starts over", file.partialPath().string());
     for (const char* g : {"anneal", "checkpoint"})
       if (file.resumed() && h5::exists(root, g)) VNA_H5(H5Ldelete(root, g, H5P_DEFAULT));
     createLayout(layout);
@@ -94,13 +101,18 @@ void AnnealFile::createLayout(const ParamLayout& layout) {
     h5::createDataset<double>(tj, "params", {static_cast<hsize_t>(R), static_cast<hsize_t>(K), n}, {1, 1, n});
   }
   h5::Handle ck = h5::createGroup(root, "checkpoint");
-  for (const char* name : {"params", "adam_m", "adam_v"}) h5::createDataset<double>(ck, name, {static_cast<hsize_t>(R), n});
-  h5::writeAttribute(ck, "next_update", std::int64_t(0));
+  for (const char* slot : {"slot0", "slot1"}) {
+    h5::Handle sg = h5::createGroup(ck, slot);
+    for (const char* name : {"params", "adam_m", "adam_v"})
+      h5::createDataset<double>(sg, name, {static_cast<hsize_t>(R), n});
+  }
   next_update_ = 0;
+  slot_ = -1;
 }
 
 void AnnealFile::readCheckpoint(ReplicaBlock& replicas) {
-  h5::Handle ck = h5::openGroup(file_.root(), "checkpoint");
+  slot_ = h5::readIntAttribute(h5::openGroup(file_.root(), "checkpoint"), "slot");
+  h5::Handle ck = h5::openGroup(file_.root(), fmt::format("checkpoint/slot{}", slot_));
   next_update_ = h5::readIntAttribute(ck, "next_update");
   const std::int64_t adam_t = h5::readIntAttribute(ck, "adam_t");
   const auto shape = h5::datasetShape(h5::openDataset(ck, "params"));
@@ -193,7 +205,8 @@ void AnnealFile::flushTrace(std::int64_t upto) {
 
 void AnnealFile::checkpoint(std::int64_t next, const ReplicaBlock& replicas) {
   flushTrace(next);
-  h5::Handle ck = h5::openGroup(file_.root(), "checkpoint");
+  const std::int64_t slot = slot_ == 0 ? 1 : 0;
+  h5::Handle ck = h5::openGroup(file_.root(), fmt::format("checkpoint/slot{}", slot));
   writeRows(ck, "params", replicas.theta);
   std::vector<std::vector<double>> m, v;
   for (const AdamState& a : replicas.adam) {
@@ -205,6 +218,10 @@ void AnnealFile::checkpoint(std::int64_t next, const ReplicaBlock& replicas) {
   h5::writeAttribute(ck, "next_update", next);
   h5::writeAttribute(ck, "adam_t", next);  // one Adam step per update
   file_.flush();
+  // Only now, with the slot on disk, does it become the valid one.
+  h5::writeAttribute(h5::openGroup(file_.root(), "checkpoint"), "slot", slot);
+  file_.flush();
+  slot_ = slot;
 }
 
 void AnnealFile::finish(const std::vector<double>& params, const std::vector<double>& loss,

@@ -35,6 +35,8 @@ class AnnealFile {
   AnnealFile(const Comm& comm, ResultFile& file, const AnnealSettings& settings, const ParamLayout& layout,
              ReplicaBlock& replicas, const std::vector<SnapshotPoint>& snapshots);
   std::int64_t nextUpdate() const { return next_update_; }
+  // What the constructor found worth telling ("" or: the partial file had no usable checkpoint).
+  const std::string& note() const { return log_note_; }
 
   // Buffered until the next checkpoint or finish(): one row per local replica for update u.
   void recordUpdate(const std::vector<TraceRow>& rows, double seconds);
@@ -59,6 +61,8 @@ class AnnealFile {
   Range mine_;
   std::size_t n_ = 0;
   std::int64_t next_update_ = 0, flushed_ = 0;
+  std::int64_t slot_ = -1;  // the valid checkpoint slot (-1: none yet)
+  std::string log_note_;
   std::vector<TraceRow> trace_;  // [update since flush][local replica]
   std::vector<double> update_seconds_;
 };

@@ -2,12 +2,20 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <cstdlib>
+#include <optional>
+#include <thread>
 
 #include "anneal/adam.hpp"
 #include "anneal/anneal_file.hpp"
+#include "core/error.hpp"
 #include "core/run_loop.hpp"
+#include "core/signals.hpp"
+#include "io/h5.hpp"
 #include "network/network.hpp"
 #include "network/variational_estimator.hpp"
 
@@ -64,6 +72,57 @@ class Updater {
   LossStats last_;
 };
 
+// "100,2000" -> {100, 2000} (a test hook's list of update indices; empty when unset).
+std::vector<std::int64_t> parseUpdateList(const char* text) {
+  std::vector<std::int64_t> out;
+  for (const char* p = text; p && *p;) {
+    char* end = nullptr;
+    const long long v = std::strtoll(p, &end, 10);
+    if (end == p) break;
+    out.push_back(v);
+    p = *end == ',' ? end + 1 : end;
+  }
+  return out;
+}
+
+// Test hooks, after update u: wait until a signal arrives (deterministic tests of signal delivery),
+// die with SIGKILL (a node failure), fail with a runtime error.
+struct TestHooks {
+  std::vector<std::int64_t> wait = parseUpdateList(std::getenv("VNA_WAIT_FOR_SIGNAL_AFTER_UPDATES"));
+  std::vector<std::int64_t> kill = parseUpdateList(std::getenv("VNA_KILL_AFTER_UPDATE"));
+  std::vector<std::int64_t> fail = parseUpdateList(std::getenv("VNA_FAIL_AFTER_UPDATE"));
+  void after(std::int64_t u, const Log& log) const {
+    if (std::find(wait.begin(), wait.end(), u) != wait.end()) {
+      log.info("waiting for a signal after update {} (test hook VNA_WAIT_FOR_SIGNAL_AFTER_UPDATES)", u);
+      while (!signalPending()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (std::find(kill.begin(), kill.end(), u) != kill.end()) std::raise(SIGKILL);
+    if (std::find(fail.begin(), fail.end(), u) != fail.end())
+      throw Error(fmt::format("test hook VNA_FAIL_AFTER_UPDATE: a runtime failure after update {}", u));
+  }
+};
+
+// A resumed file whose annealing is finished (stopped in the final analysis after it): its outcome.
+std::optional<AnnealOutcome> finishedAnnealing(const ResultFile& file, const AnnealSettings& s, std::size_t n,
+                                               const Log& log) {
+  const hid_t root = file.root();
+  if (!file.resumed() || h5::exists(root, "checkpoint") || !h5::exists(root, "anneal") ||
+      !h5::exists(root, "anneal/final") || !h5::exists(root, "anneal/final/loss_err"))
+    return std::nullopt;
+  AnnealOutcome out;
+  out.num_params = n;
+  std::vector<hsize_t> dims;
+  out.final_params = h5::readDataset<double>(root, "anneal/final/params", &dims);
+  if (dims.size() != 2 || dims[0] != static_cast<hsize_t>(s.replicas) || dims[1] != n)
+    throw InputError(fmt::format("{}: /anneal/final/params does not match the config's network: start over with --force",
+                                 file.partialPath().string()));
+  out.final_loss = h5::readDataset<double>(root, "anneal/final/loss");
+  out.final_loss_err = h5::readDataset<double>(root, "anneal/final/loss_err");
+  out.completed = true;
+  log.info("the annealing in {} is complete: continuing with the analysis", file.partialPath().string());
+  return out;
+}
+
 std::string progressLine(const AnnealSettings& s, const LossStats& st, int N, const Progress& p) {
   const std::int64_t u = p.next - 1, U = s.plan.numUpdates();
   const bool quantum = s.mode == LossMode::kQuantum;
@@ -81,9 +140,11 @@ AnnealOutcome runAnneal(const Comm& comm, const AnnealSettings& s, const Model& 
                         const Log& log) {
   const std::int64_t U = s.plan.numUpdates();
   Network network(s.ansatz, model.lattice, model.hamiltonian);
+  if (auto done = finishedAnnealing(file, s, network.numParams(), log)) return *done;
   ReplicaBlock replicas;
   replicas.mine = blockRange(s.replicas, comm.rank(), comm.size());
   AnnealFile out(comm, file, s, network.layout(), replicas, resolveSnapshots(s, nullptr));
+  if (!out.note().empty()) log.info("{}", out.note());
   const std::int64_t first = out.nextUpdate();
   if (first > 0) log.info("resuming from the checkpoint at update {} of {}", first, U);
   if (first == 0) out.writeDue(-1, replicas);
@@ -97,6 +158,7 @@ AnnealOutcome runAnneal(const Comm& comm, const AnnealSettings& s, const Model& 
   ls.progress_seconds = s.progress_seconds;
   ls.signal_hook = "VNA_SIGNAL_AFTER_UPDATE";
   RunLoop loop(comm, log, ls);
+  const TestHooks hooks;
   const RunLoopResult r = loop.run(
       first, U,
       [&](std::int64_t u) {
@@ -105,6 +167,7 @@ AnnealOutcome runAnneal(const Comm& comm, const AnnealSettings& s, const Model& 
         for (int p = 0; p < P; ++p) last_loss[p] = rows[p].loss, last_err[p] = rows[p].loss_err;
         out.recordUpdate(rows, std::chrono::duration<double>(Clock::now() - t0).count());
         out.writeDue(u, replicas);
+        hooks.after(u, log);
         return u;
       },
       [&](std::int64_t next, bool) {

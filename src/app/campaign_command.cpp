@@ -7,6 +7,7 @@
 #include "analysis/sample_analysis.hpp"
 #include "app/command.hpp"
 #include "app/model_from_config.hpp"
+#include "app/resource_check.hpp"
 #include "campaign/campaign_runner.hpp"
 #include "core/error.hpp"
 #include "network/backend_selection.hpp"
@@ -16,6 +17,7 @@ namespace vna {
 
 nlohmann::json runCampaignCommand(const CommandContext& ctx) {
   const Config& cfg = ctx.config;
+  checkCampaignModels(ctx.comm, cfg, modelSpecFromConfig(cfg), ctx.log);
   const CampaignSpec spec = campaignSpecFromConfig(cfg, modelSpecFromConfig(cfg));
   std::unique_ptr<VariationalRunSettings> variational;
   if (spec.usesVariational()) {
@@ -31,8 +33,15 @@ nlohmann::json runCampaignCommand(const CommandContext& ctx) {
     }
   }
   const std::string backend = selectBackend(cfg, variational ? &variational->anneal.ansatz : nullptr);
+  int max_spins = 0;
+  for (const auto& inst : spec.instances) max_spins = std::max(max_spins, inst.model.hamiltonian.numSpins());
+  checkCampaignResources(ctx.comm, cfg, max_spins, static_cast<double>(spec.instances.size()),
+                         static_cast<double>(spec.numRows()), spec.usesVariational(),
+                         resultPath(ctx.options, cfg).string(), ctx.log);
 
-  ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true);
+  std::vector<InputFile> inputs;
+  for (const auto& [path, what] : spec.input_files) inputs.push_back({path, what});
+  ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true, inputs);
   file.checkResumedConfig(cfg);
   file.writeProvenance(cfg, backend);
   const CampaignTable table = runCampaign(ctx.comm, spec, variational.get(), file, ctx.log);

@@ -10,6 +10,7 @@
 #include "anneal/anneal_settings.hpp"
 #include "app/command.hpp"
 #include "app/model_from_config.hpp"
+#include "app/resource_check.hpp"
 #include "core/error.hpp"
 #include "landscape/landscape.hpp"
 #include "landscape/landscape_file.hpp"
@@ -80,6 +81,7 @@ nlohmann::json runLandscapeCommand(const CommandContext& ctx) {
   // The source: its config gives the model, the network and the losses.
   LandscapeSource source =
       openLandscapeSource(comm, findLandscapeSource(comm, cfg, ctx.options, request.source), cfg);
+  checkModelFits(comm, source.config, ctx.log, "vna landscape");
   const Model model = buildModelFromConfig(source.config);
   const AnnealSettings run = annealSettingsFromConfig(source.config);
   const ParamLayout layout = ansatzLayout(run.ansatz, model.hamiltonian.numSpins());
@@ -87,9 +89,29 @@ nlohmann::json runLandscapeCommand(const CommandContext& ctx) {
   const LandscapePlanes planes = landscapePlanes(request, source, layout, cfg);
   const LandscapeSettings s = settingsOf(request, run, model, layout, planes.snapshots);
   const std::string backend = selectBackend(cfg, &s.ansatz);
+  {
+    LandscapeWork w;
+    w.engine.cell = s.ansatz.cell;
+    w.engine.hidden = s.ansatz.hidden;
+    w.engine.num_spins = model.hamiltonian.numSpins();
+    w.engine.double_precision = scalarBytes(s.ansatz.precision) == 8;
+    w.engine.sets = static_cast<double>(s.chunk_points);
+    w.engine.samples = s.samples;
+    w.engine.keep = w.engine.flips = std::any_of(planes.snapshots.begin(), planes.snapshots.end(), [](const auto& x) {
+      return x.mode != LossMode::kClassical && x.gamma != 0.0;
+    });
+    w.snapshots = static_cast<double>(planes.snapshots.size());
+    w.na = static_cast<double>(s.grid.alpha.size());
+    w.nb = static_cast<double>(s.grid.beta.size());
+    w.num_params = static_cast<double>(layout.total);
+    w.trajectory = static_cast<double>(source.trajectory.size());
+    checkLandscapeResources(comm, cfg, model, w, resultPath(ctx.options, cfg).string(), ctx.log);
+  }
 
   // The result file (only now: a bad config leaves no file behind).
-  ResultFile file(comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true);
+  std::vector<InputFile> inputs = modelInputFiles(source.config);
+  inputs.push_back({source.path, "the landscape.source"});
+  ResultFile file(comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true, inputs);
   file.checkResumedConfig(cfg);
   file.writeProvenance(cfg, backend);
   if (!h5::exists(file.root(), "model")) writeModelGroup(file.root(), "model", model, comm);

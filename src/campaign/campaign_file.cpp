@@ -136,8 +136,10 @@ void writeCampaignRow(hid_t root, std::int64_t k, int N, const RowResult& r, dou
       h5::writeBlock<double>(d, {}, {}, nullptr);
   }
   writeCell(h5::openGroup(root, "campaign/timing"), "row_seconds", k, seconds, comm);
-  // Last: the row counts as done only once everything above is in the file.
-  writeCell(g, "done", k, std::int64_t(1), comm);
+}
+
+void markCampaignRowDone(hid_t root, std::int64_t k, const Comm& comm) {
+  writeCell(h5::openGroup(root, "campaign/results"), "done", k, std::int64_t(1), comm);
 }
 
 }  // namespace vna

@@ -30,5 +30,9 @@ void createCampaignLayout(hid_t root, const CampaignSpec& spec, const std::vecto
 // Collective: row k's cells, `done` last (a row counts as done only once everything is written).
 void writeCampaignRow(hid_t root, std::int64_t k, int N, const RowResult& r, double seconds, const CampaignLayout& lay,
                       const Comm& comm);
+// Marks row k done. Called only after the row's data (raw data and metadata: the moved annealing
+// trace of a VCA row) were flushed: a kill between them leaves the row not done, never done without
+// its data.
+void markCampaignRowDone(hid_t root, std::int64_t k, const Comm& comm);
 
 }  // namespace vna

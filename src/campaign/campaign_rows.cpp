@@ -9,6 +9,7 @@
 #include "baselines/simulated_annealing.hpp"
 #include "baselines/simulated_quantum_annealing.hpp"
 #include "core/error.hpp"
+#include "core/signals.hpp"
 #include "io/h5.hpp"
 
 namespace vna {
@@ -37,6 +38,10 @@ RowResult monteCarloRow(const Comm& comm, const CampaignSpec& spec, const Campai
         sqaSchedule(q.gamma0, q.gamma_min, A, spec.shape, q.temperature, q.slices, q.sweeps_per_step, q.global_moves),
         id, mine.begin, count);
   }
+  // A signal stopped the replicas early: the row is abandoned (it is redone on --resume).
+  if (comm.max(stopRequested() ? 1.0 : 0.0) > 0)
+    throw Interrupted(fmt::format("stopped by a signal in a {} row of instance {}",
+                                  m == CampaignMethod::kSa ? "sa" : "sqa", inst.index));
   RowResult r;
   r.replica_energy = comm.allGatherV(b.energy);
   const std::vector<Bit> bits = comm.allGatherV(b.bits);

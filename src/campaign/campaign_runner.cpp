@@ -158,11 +158,20 @@ CampaignTable runCampaign(const Comm& comm, const CampaignSpec& spec, const Vari
         const std::int64_t steps = spec.steps[k % A];
         const int N = inst.model.hamiltonian.numSpins();
         const auto t0 = Clock::now();
-        const RowResult row = isVariational(m)
-                                  ? variationalRow(comm, inst, m, steps, k, *variational, truths[i], file, log)
-                                  : monteCarloRow(comm, spec, inst, m, steps, truths[i]);
+        RowResult row;
+        try {
+          row = isVariational(m) ? variationalRow(comm, inst, m, steps, k, *variational, truths[i], file, log)
+                                 : monteCarloRow(comm, spec, inst, m, steps, truths[i]);
+        } catch (const Interrupted& e) {
+          // A stop inside a row (its annealing checkpointed, or its analysis or SA/SQA replicas abandoned).
+          file.flush();
+          throw Interrupted(fmt::format("{}; {} of {} rows are done: continue with --resume ({})", e.what(),
+                                        already + step, rows, file.partialPath().string()));
+        }
         const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
         writeCampaignRow(file.root(), k, N, row, seconds, lay, comm);
+        file.flush();
+        markCampaignRowDone(file.root(), k, comm);
         file.flush();
         const std::string res =
             truths[i].energy ? fmt::format("  res/N {:.3e}", (row.mean_energy - *truths[i].energy) / N) : std::string();

@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/schema.hpp"
 #include "core/error.hpp"
 #include "model/coupling_file.hpp"
 
@@ -162,6 +163,15 @@ InstanceRange readInstanceRange(const Config& c, const ModelSpec& base) {
   for (std::size_t i = 0; i < range.sizes.size(); ++i)
     if (std::count(range.sizes.begin(), range.sizes.end(), range.sizes[i]) > 1)
       c.fail("campaign.sizes", fmt::format("size {} is listed twice", range.sizes[i]));
+  // A size stands for a model key (applySize): the same bounds apply.
+  if (c.given("campaign.sizes")) {
+    const std::string key = base.type == "newman_moore" ? "model.L" : base.type == "edwards_anderson" ? "model.Lx" : "model.N";
+    const KeySpec* k = findKey(key);
+    for (int v : range.sizes)
+      if ((k->min && v < *k->min) || (k->max && v > *k->max))
+        c.fail("campaign.sizes", fmt::format("size {} is out of range for {} (it sets {}, which must be in [{}, {}])", v,
+                                             base.type, key, k->min.value_or(0), k->max.value_or(0)));
+  }
   const int first = range.first = static_cast<int>(c.getInt("campaign.first_realization"));
   int R = static_cast<int>(c.getInt("campaign.realizations"));
   if (base.type == "coupling_file") {
@@ -223,7 +233,7 @@ GivenTruth readGivenTruth(const Config& c, const InstanceRange& range) {
 
 // The ground truth of realization r from the model itself or what the config gives.
 GroundTruthInfo truthOf(const Config& c, const GivenTruth& g, const InstanceRange& range, const ModelSpec& spec, int r,
-                        CampaignInstance& inst) {
+                        CampaignInstance& inst, CampaignSpec& s) {
   const Hamiltonian& h = inst.model.hamiltonian;
   const int N = h.numSpins();
   GroundTruthInfo t;
@@ -245,6 +255,7 @@ GroundTruthInfo truthOf(const Config& c, const GivenTruth& g, const InstanceRang
     if (!std::filesystem::exists(p))
       c.fail("campaign.ground_states", fmt::format("ground-state file '{}' (realization {}) not found", p, r));
     t.energy = h.energy(readSpinUpList(p, N, g.gs_base));
+    s.input_files.emplace_back(p, "a ground-state file (campaign.ground_states)");
     t.origin = "ground-state file " + p;
     t.exact_energy = true;
   }
@@ -287,6 +298,9 @@ CampaignSpec campaignSpecFromConfig(const Config& c, const ModelSpec& base) {
   readMethods(c, s);
   const InstanceRange range = readInstanceRange(c, base);
   const GivenTruth given = readGivenTruth(c, range);
+  if (!given.energies_file.empty())
+    s.input_files.emplace_back(c.resolvePath(given.energies_file).lexically_normal().string(),
+                               "the campaign.ground_energies file");
   int index = 0;
   for (int size : range.sizes) {
     ModelSpec spec = base;
@@ -301,7 +315,8 @@ CampaignSpec campaignSpecFromConfig(const Config& c, const ModelSpec& base) {
       } catch (const InputError& e) {
         throw InputError(fmt::format("{} (model defined at {})", e.what(), c.where("model.type")));
       }
-      inst.truth = truthOf(c, given, range, spec, r, inst);
+      if (!inst.model.source.empty()) s.input_files.emplace_back(inst.model.source, "a coupling file (model.path)");
+      inst.truth = truthOf(c, given, range, spec, r, inst, s);
       checkStreamBudget(c, s, inst.model.hamiltonian.numSpins());
       s.instances.push_back(std::move(inst));
     }

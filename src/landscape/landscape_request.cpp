@@ -20,6 +20,10 @@ LandscapeRequest landscapeRequestFromConfig(const Config& cfg) {
     cfg.fail("landscape.alpha", fmt::format("needs min < max, got [{}, {}]", arange[0], arange[1]));
   if (!r.line && !(brange[0] < brange[1]) && !(points[1] == 1 && brange[0] == brange[1]))
     cfg.fail("landscape.beta", fmt::format("needs min < max, got [{}, {}]", brange[0], brange[1]));
+  if (static_cast<double>(points[0]) * static_cast<double>(r.line ? 1 : points[1]) > 4294967295.0)
+    cfg.fail("landscape.points", fmt::format("[{}, {}] is more than 2^32 points per snapshot (their sampling streams "
+                                             "are 32-bit)",
+                                             points[0], points[1]));
   if (cfg.getInt("landscape.samples") == 1)
     cfg.fail("landscape.samples", "needs at least 2 samples (a standard error), or 0 for the annealing Ns");
   r.grid.alpha = gridAxis(arange[0], arange[1], points[0]);

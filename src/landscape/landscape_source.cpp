@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "io/h5.hpp"
+#include "io/source_file.hpp"
 #include "landscape/landscape_request.hpp"
 
 namespace vna {
@@ -93,11 +94,11 @@ std::string findLandscapeSource(const Comm& comm, const Config& cfg, const RunOp
 }
 
 LandscapeSource openLandscapeSource(const Comm& comm, const std::string& path, const Config& config) {
+  // A wrong file (an exact result, a partial file, not HDF5) is an input error before any collective open.
+  const SourceFile file = checkSourceFile(comm, path, "landscape.source", {{"anneal", {"anneal/snapshots"}}});
   h5::Handle src = h5::openFile(path, comm.raw(), false);
-  if (!h5::hasAttribute(src, "config"))
-    throw InputError(fmt::format("{}: has no stored config: not a vna result file", path));
-  const std::string stored = h5::readStringAttribute(src, "config");
-  LandscapeSource s{path, stored, Config::parseStored(stored, path + ":/config"), {}, {}};
+  const std::string stored = file.config;
+  LandscapeSource s{path, stored, Config::parseStored(stored, path + ":/config", file.config_dir), {}, {}};
   checkAgreesWithSource(config, s.config, path);
   s.snapshots = listSnapshots(src, path);
   if (s.snapshots.empty()) throw InputError(fmt::format("{}: /anneal/snapshots is empty", path));
