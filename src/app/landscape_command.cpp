@@ -95,6 +95,8 @@ nlohmann::json runLandscapeCommand(const CommandContext& ctx) {
     w.engine.hidden = s.ansatz.hidden;
     w.engine.num_spins = model.hamiltonian.numSpins();
     w.engine.double_precision = scalarBytes(s.ansatz.precision) == 8;
+    w.engine.sharing = s.ansatz.sharing;
+    w.engine.plane = true;
     w.engine.sets = static_cast<double>(s.chunk_points);
     w.engine.samples = s.samples;
     w.engine.keep = w.engine.flips = std::any_of(planes.snapshots.begin(), planes.snapshots.end(), [](const auto& x) {

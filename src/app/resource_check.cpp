@@ -96,18 +96,27 @@ void addEngineTerms(ResourceEstimate& e, const EngineWork& w, const std::string&
   const double N = w.num_spins, P = w.sets, M = w.samples;
   const double chunks = std::ceil(M / lanes), padded = chunks * lanes;
   const double rows = stateRows(w.cell, w.hidden, w.num_spins);
-  const double n = static_cast<double>(makeParamLayout(w.cell, w.hidden, std::max(2, w.num_spins)).total);
+  const ParamLayout layout = makeParamLayout(w.cell, w.hidden, std::max(2, w.num_spins), w.sharing);
+  const double n = static_cast<double>(layout.total);
   const std::string both = samples_keys + ", " + sets_keys;
-  // θ on the device, θ / Adam moments / gradients / checkpoint rows in double on the host.
-  e.add("network parameters and Adam state", P * n * (s + 8.0 * 6), sets_keys + ", ansatz.hidden");
+  if (!w.plane || on_device) {  // (the CUDA network materializes plane points: small shared networks)
+    // θ on the device, θ / Adam moments / gradients / checkpoint rows in double on the host.
+    e.add("network parameters and Adam state", P * n * (s + 8.0 * 6), sets_keys + ", ansatz.hidden");
+  } else if (w.flips) {
+    // VQA's flips need explicit sets: plane points materialized in waves of at most 256 MiB.
+    e.add("plane points materialized for the flips", std::min(256.0 * (1 << 20), P * n * s),
+          sets_keys + ", ansatz.hidden");
+  }
   // Configurations (bytes), log p, energies, weights (doubles), with host copies.
   e.add("samples, log p and energies", P * M * (N + 2 * 4 * 8.0), both, on_device);
   if (w.keep)
     e.add("kept activations", P * padded * N * (rows + 1) * s, both + ", ansatz.hidden, model size", on_device);
   else
     e.add("rolling buffers", std::min(kScratch, P * padded * 2 * rows * s), "", on_device);
-  if (w.gradient) e.add("gradient accumulators", P * chunks * (n + 2 * w.hidden * lanes) * s, both + ", ansatz.hidden",
-                        on_device);
+  // Per-site weights: one site's accumulators per set, written to the gradient position by position.
+  const double accumulated = layout.perSite() ? static_cast<double>(layout.siteLayout().total) : chunks * n;
+  if (w.gradient) e.add("gradient accumulators", P * (accumulated + chunks * 2 * w.hidden * lanes) * s,
+                        both + ", ansatz.hidden", on_device);
   if (w.flips) {
     e.add("single-flip log-probabilities (quantum)", P * M * N * 8.0 * 2 + P * padded * N * 8.0,
           both + ", model size", on_device);
@@ -230,6 +239,7 @@ EngineWork engineOf(const Config& c, int num_spins) {
   w.hidden = static_cast<int>(c.getInt("ansatz.hidden"));
   w.num_spins = num_spins;
   w.double_precision = c.getString("ansatz.precision") == "double";
+  w.sharing = c.getBool("ansatz.weight_sharing") ? WeightSharing::kShared : WeightSharing::kPerSite;
   return w;
 }
 
@@ -244,7 +254,8 @@ void checkAnnealResources(const Comm& comm, const Config& c, const Model& model,
   const double U = static_cast<double>(c.getInt("anneal.warmup_steps")) +
                    static_cast<double>(c.getInt("anneal.annealing_steps")) * static_cast<double>(c.getInt("anneal.train_steps"));
   const double n = static_cast<double>(
-      makeParamLayout(parseCellKind(c.getString("ansatz.cell")), static_cast<int>(c.getInt("ansatz.hidden")), std::max(2, N))
+      makeParamLayout(parseCellKind(c.getString("ansatz.cell")), static_cast<int>(c.getInt("ansatz.hidden")), std::max(2, N),
+                      engineOf(c, N).sharing)
           .total);
   const std::string mode = c.getString("anneal.mode");
   {

@@ -55,6 +55,8 @@ struct EngineWork {
   bool gradient = false;
   bool flips = false;     // VQA's single-flip log-probabilities
   bool double_precision = false;
+  WeightSharing sharing = WeightSharing::kShared;
+  bool plane = false;     // plane points (landscapes): the Kokkos kernel forms them, no θ per set
 };
 // Engine + estimator + Adam state for one batched evaluation, split into terms naming `keys`.
 void addEngineTerms(ResourceEstimate& e, const EngineWork& w, const std::string& sets_keys,

@@ -321,5 +321,51 @@ TEST(LandscapeRuns, BadConfigsAreClearInputErrors) {
   expectInputError("bad_replica", landscapeConfig("  replica: 2\n"), {"landscape.replica", "2 replica(s)"}, 0);
 }
 
+// A per-site network end to end (ansatz.weight_sharing: false, the default for Edwards-Anderson):
+// anneal, then a landscape on 1 and 2 ranks (identical files: the kernel forms each point's
+// parameters the same way whatever the chunking), then analyze; every file's block table leads with
+// the site dimension (origin: makeParamLayout's shapes for N = 9).
+TEST(LandscapeRuns, PerSiteNetworkThroughAnnealLandscapeAndAnalyze) {
+  const fs::path dir = workDir("per_site");
+  const fs::path acfg = test::writeFile(dir / "ea.yaml", R"(model: {type: edwards_anderson, Lx: 3, Ly: 3, seed: 2}
+ansatz: {cell: tensorized2d, hidden: 6, seed: 3}
+anneal: {T0: 1.0, warmup_steps: 10, annealing_steps: 10, train_steps: 1, samples: 30, snapshots: [final]}
+replicas: {count: 2, seed: 5}
+analysis: {samples: 200, stored_samples: 5}
+)");
+  const fs::path source_file = dir / "ea.anneal.h5";
+  const auto a = test::runVna(fmt::format("anneal {} --output {}", test::shellQuote(acfg.string()),
+                                          test::shellQuote(source_file.string())));
+  ASSERT_EQ(a.exit_code, 0) << a.out;
+  {
+    h5::Handle f = h5::openFile(source_file.string(), MPI_COMM_SELF, false);
+    h5::Handle g = h5::openGroup(f, "anneal");
+    EXPECT_EQ(h5::readStringAttribute(g, "weight_sharing"), "per_site");
+    const auto shapes = h5::readStringListAttribute(g, "param_block_shapes");
+    ASSERT_EQ(shapes.size(), 4u);  // T, c, U, d
+    EXPECT_EQ(shapes[0], "9x4x6x12");
+    EXPECT_EQ(shapes[3], "9x2");
+  }
+  const fs::path lcfg = test::writeFile(dir / "ls.yaml", fmt::format(R"(landscape:
+  source: {}
+  points: [5, 4]
+  directions: {{kind: gaussian, normalize: block}}
+  samples: 30
+  batch: 6
+)", source_file.string()));
+  ASSERT_EQ(landscape(lcfg, dir / "np1.h5", 1).exit_code, 0);
+  ASSERT_EQ(landscape(lcfg, dir / "np2.h5", 2).exit_code, 0);
+  EXPECT_EQ(test::compareH5((dir / "np1.h5").string(), (dir / "np2.h5").string(), {}), "");
+  {
+    h5::Handle f = h5::openFile((dir / "np1.h5").string(), MPI_COMM_SELF, false);
+    EXPECT_EQ(h5::readStringAttribute(f, "weight_sharing"), "per_site");
+  }
+  const fs::path ycfg = test::writeFile(dir / "an.yaml", fmt::format("analysis: {{source: {}, samples: 100}}\n",
+                                                                     source_file.string()));
+  const auto y = test::runVna(fmt::format("analyze {} --output {}", test::shellQuote(ycfg.string()),
+                                          test::shellQuote((dir / "an.h5").string())));
+  EXPECT_EQ(y.exit_code, 0) << y.out;
+}
+
 }  // namespace
 }  // namespace vna
