@@ -5,6 +5,7 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <ostream>
@@ -120,6 +121,19 @@ auto toHost(const View& view) {
   auto host = Kokkos::create_mirror_view(view);
   Kokkos::deep_copy(host, view);
   return host;
+}
+
+// Σ_b p(b) over all 2^N configurations (logProb in double), for P sets initialSets(layout, P, seed, scale).
+inline std::vector<double> enumeratedTotals(RnnEngine<double>& engine, int P, std::uint64_t seed, double scale) {
+  const int n = engine.numSites();
+  auto params = makeParams<double>(initialSets(engine.layout(), P, seed, scale));
+  DoubleView logp("test::logp", P, 1 << n);
+  engine.logProb(Space(), params, allConfigurations(P, n), logp);
+  auto lp = toHost(logp);
+  std::vector<double> totals(P, 0.0);
+  for (int p = 0; p < P; ++p)
+    for (int s = 0; s < (1 << n); ++s) totals[p] += std::exp(lp(p, s));
+  return totals;
 }
 
 }  // namespace vna::test

@@ -42,19 +42,10 @@ TEST_P(EngineExact, ProbabilitiesSumToOne) {
   for (const ExactCase& c : exactCases()) {
     const EngineConfig config = engineConfig(c.cell, 10, c.lattice);
     RnnEngine<double> engine(config);
-    const int n = engine.numSites(), P = 3;
-    auto params = test::makeParams<double>(test::initialSets(engine.layout(), P, 21, 3.0));
-    auto bits = allConfigurations(P, n);
-    test::DoubleView logp("logp", P, 1 << n);
-    engine.logProb(Space(), params, bits, logp);
-    auto lp = toHost(logp);
-    for (int p = 0; p < P; ++p) {
-      double total = 0.0;
-      for (int s = 0; s < (1 << n); ++s) total += std::exp(lp(p, s));
-      // Origin: an autoregressive product of softmaxes is normalized exactly; 1e-12 covers the
-      // rounding of 2^N terms of size ~2^-N in double.
-      EXPECT_NEAR(total, 1.0, 1e-12) << c.name << " set " << p;
-    }
+    const std::vector<double> totals = test::enumeratedTotals(engine, 3, 21, 3.0);
+    // Origin: an autoregressive product of softmaxes is normalized exactly; 1e-12 covers the
+    // rounding of 2^N terms of size ~2^-N in double.
+    for (std::size_t p = 0; p < totals.size(); ++p) EXPECT_NEAR(totals[p], 1.0, 1e-12) << c.name << " set " << p;
   }
 }
 

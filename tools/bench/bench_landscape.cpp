@@ -28,42 +28,39 @@
 namespace vna {
 namespace {
 
-void BM_LandscapeChunk(benchmark::State& state) {
-  const int L = static_cast<int>(state.range(0));
-  const int P = static_cast<int>(state.range(1));
-  const Model model = newmanMoore(L);
-  AnsatzSpec ansatz;  // vanilla2d, d_h = 40, float
-  Network network(ansatz, model.lattice, model.hamiltonian);
-  VariationalEstimator estimator(network);
+// θ* = the network's initialization, δ and η Gaussian with block normalization (the default landscape).
+ParameterPlane benchPlane(const Network& network) {
   ParameterPlane plane;
   plane.theta_star = initParameters(network.layout(), 1, 0);
   plane.delta = gaussianDirection(1, 0, network.numParams());
   plane.eta = gaussianDirection(1, 1, network.numParams());
   normalizeDirection(plane.delta, plane.theta_star, network.layout(), DirectionNormalization::kBlock);
   normalizeDirection(plane.eta, plane.theta_star, network.layout(), DirectionNormalization::kBlock);
-  const auto alpha_axis = gridAxis(-1, 1, 200);
+  return plane;
+}
+
+// Chunks of P points, a different row of the 200×200 grid each time (same cost, no caching of anything),
+// Ns = 100 at T = 1; `after_first` runs after the first chunk. Sets the per-point counters.
+template <class AfterFirst>
+void runChunks(benchmark::State& state, VariationalEstimator& estimator, const ParameterPlane& plane, int P,
+               AfterFirst&& after_first) {
+  const auto axis = gridAxis(-1, 1, 200);
   std::vector<double> alpha(P), beta(P);
   std::vector<std::uint32_t> ids(P);
   LandscapeSampling s;
   s.samples = 100;
   s.temperature = 1.0;
   std::int64_t chunk = 0;
-  Transfers before{};
   for (auto _ : state) {
-    // A different row of the grid each time (same cost, no caching of anything).
     for (int k = 0; k < P; ++k) {
-      alpha[k] = alpha_axis[chunk % 200];
-      beta[k] = alpha_axis[k % 200];
+      alpha[k] = axis[chunk % 200];
+      beta[k] = axis[k % 200];
       ids[k] = static_cast<std::uint32_t>(chunk * P + k);
     }
-    if (chunk == 1) before = network.transfers();
+    if (chunk == 1) after_first();
     benchmark::DoNotOptimize(evaluatePlanePoints(estimator, plane, alpha, beta, ids, s));
     ++chunk;
   }
-  const Transfers after = network.transfers();
-  const double chunks = std::max<double>(1.0, static_cast<double>(chunk) - 1);
-  state.counters["bytes_up"] = static_cast<double>(after.to_device - before.to_device) / chunks;
-  state.counters["bytes_down"] = static_cast<double>(after.to_host - before.to_host) / chunks;
   state.SetItemsProcessed(state.iterations() * P);
   // Inverted rates: (benchmark seconds) × (count) / points.
   state.counters["per_point"] = benchmark::Counter(static_cast<double>(state.iterations() * P),
@@ -71,6 +68,22 @@ void BM_LandscapeChunk(benchmark::State& state) {
   state.counters["s_200x200_1core"] =
       benchmark::Counter(static_cast<double>(state.iterations() * P) / 40000.0,
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+void BM_LandscapeChunk(benchmark::State& state) {
+  const int L = static_cast<int>(state.range(0));
+  const int P = static_cast<int>(state.range(1));
+  const Model model = newmanMoore(L);
+  AnsatzSpec ansatz;  // vanilla2d, d_h = 40, float
+  Network network(ansatz, model.lattice, model.hamiltonian);
+  VariationalEstimator estimator(network);
+  const ParameterPlane plane = benchPlane(network);
+  Transfers before{};
+  runChunks(state, estimator, plane, P, [&] { before = network.transfers(); });
+  const Transfers after = network.transfers();
+  const double chunks = std::max<double>(1.0, static_cast<double>(state.iterations()) - 1);
+  state.counters["bytes_up"] = static_cast<double>(after.to_device - before.to_device) / chunks;
+  state.counters["bytes_down"] = static_cast<double>(after.to_host - before.to_host) / chunks;
   state.counters["s_200x200_2ranks"] =
       benchmark::Counter(static_cast<double>(state.iterations() * P) / 20000.0,
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
@@ -91,34 +104,8 @@ void BM_SpinGlassLandscapeChunk(benchmark::State& state) {
   ansatz.sharing = WeightSharing::kPerSite;
   Network network(ansatz, model.lattice, model.hamiltonian);
   VariationalEstimator estimator(network);
-  ParameterPlane plane;
-  plane.theta_star = initParameters(network.layout(), 1, 0);
-  plane.delta = gaussianDirection(1, 0, network.numParams());
-  plane.eta = gaussianDirection(1, 1, network.numParams());
-  normalizeDirection(plane.delta, plane.theta_star, network.layout(), DirectionNormalization::kBlock);
-  normalizeDirection(plane.eta, plane.theta_star, network.layout(), DirectionNormalization::kBlock);
-  const auto axis = gridAxis(-1, 1, 200);
-  std::vector<double> alpha(P), beta(P);
-  std::vector<std::uint32_t> ids(P);
-  LandscapeSampling s;
-  s.samples = 100;
-  s.temperature = 1.0;
-  std::int64_t chunk = 0;
-  for (auto _ : state) {
-    for (int k = 0; k < P; ++k) {
-      alpha[k] = axis[chunk % 200];
-      beta[k] = axis[k % 200];
-      ids[k] = static_cast<std::uint32_t>(chunk * P + k);
-    }
-    benchmark::DoNotOptimize(evaluatePlanePoints(estimator, plane, alpha, beta, ids, s));
-    ++chunk;
-  }
-  state.SetItemsProcessed(state.iterations() * P);
-  state.counters["per_point"] = benchmark::Counter(static_cast<double>(state.iterations() * P),
-                                                  benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-  state.counters["s_200x200_1core"] =
-      benchmark::Counter(static_cast<double>(state.iterations() * P) / 40000.0,
-                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  const ParameterPlane plane = benchPlane(network);
+  runChunks(state, estimator, plane, P, [] {});
   const double n = static_cast<double>(network.numParams());
   state.counters["params"] = n;
   state.counters["plane_MB"] = 3.0 * n * sizeof(double) / 1e6;
