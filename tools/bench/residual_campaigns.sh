@@ -5,24 +5,29 @@
 # method found, marked 'best found' in the file). Writes one campaign file per family, the summary
 # tables (vna analyze) and the plots (tools/plot_residual.py) into OUT.
 #
-#   tools/bench/residual_campaigns.sh [--small] [--ranks N] [--vna PATH] [OUT]
+#   tools/bench/residual_campaigns.sh [--small] [--paper] [--ranks N] [--vna PATH] [OUT]
 #
 # --small: 5 realizations, annealing_steps [10, 100], SK sizes 20 and 40 (a few minutes on 2 cores).
 # The full run (default) uses the sizes of input/ea_10x10_campaign.yaml with annealing_steps
 # [10, 100, 1000] and SK sizes [20, 40, 60, 80, 100]: hours on 2 cores, minutes on a GPU node; scale
 # further with --set (see the notes in input/ea_10x10_campaign.yaml).
+# --paper: the variational neural annealing paper's protocol instead, input/{ea_10x10,sk}_paper_campaign.yaml
+# (with --small their _reduced variants), each run twice: per site (their setting) and with
+# ansatz.weight_sharing=true (files *_shared.*): the per-site vs shared comparison of doc/performance.md.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 small=0
+paper=0
 ranks=2
 vna=""
 out=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --small) small=1 ;;
+    --paper) paper=1 ;;
     --ranks) ranks=$2; shift ;;
     --vna) vna=$2; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) out=$1 ;;
   esac
   shift
@@ -43,15 +48,25 @@ fi
 # SK: N = 20 is enumerated (2^20 states); the RNN is the fully connected vanilla1d cell.
 sk_set+=(--set campaign.max_enumeration_spins=20)
 
-for family in ea sk; do
-  if [ $family = ea ]; then cfg="$here/input/ea_10x10_campaign.yaml"; set_args=("${ea_set[@]}")
+variants=(default)
+if [ $paper = 1 ]; then variants=(per_site shared); fi
+for family in ea sk; do for variant in "${variants[@]}"; do
+  name=$family
+  if [ $paper = 1 ]; then
+    stem=sk; suffix=""
+    if [ $family = ea ]; then stem=ea_10x10; fi
+    if [ $small = 1 ]; then suffix=_reduced; fi
+    cfg="$here/input/${stem}_paper_campaign$suffix.yaml"
+    set_args=()
+    if [ $variant = shared ]; then set_args=(--set ansatz.weight_sharing=true); name=${family}_shared; fi
+  elif [ $family = ea ]; then cfg="$here/input/ea_10x10_campaign.yaml"; set_args=("${ea_set[@]}")
   else cfg="$here/input/sk_campaign.yaml"; set_args=("${sk_set[@]}"); fi
-  result="$out/$family.campaign.h5"
+  result="$out/$name.campaign.h5"
   echo "== $family: $cfg ${set_args[*]}"
   start=$(date +%s)
   run campaign "$cfg" "${set_args[@]}" --output "$result" --force
   echo "== $family: $(( $(date +%s) - start )) s"
   "$vna" analyze "$cfg" "${set_args[@]}" --set analysis.source="$(realpath "$result")" \
-    --output "$out/$family.analyze.h5" --force
-  /usr/bin/python3 "$here/tools/plot_residual.py" "$result" --out "$out/${family}_residual"
-done
+    --output "$out/$name.analyze.h5" --force
+  /usr/bin/python3 "$here/tools/plot_residual.py" "$result" --out "$out/${name}_residual"
+done; done
