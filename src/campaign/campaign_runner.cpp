@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <limits>
 
-#include "baselines/simulated_annealing.hpp"
-#include "baselines/simulated_quantum_annealing.hpp"
+#include "campaign/monte_carlo_row.hpp"
+#include "campaign/row_result.hpp"
 #include "core/error.hpp"
 #include "core/signals.hpp"
 #include "exact/enumeration.hpp"
@@ -23,64 +23,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-struct RowResult {
-  double min_energy = kNaN, mean_energy = kNaN, energy_std = kNaN, ground_state_fraction = kNaN, best_energy = kNaN;
-  std::int64_t samples = 0, attempts = 0;
-  std::vector<Bit> best_bits;          // empty: no configuration kept
-  std::vector<double> replica_energy;  // per replica
-};
-
 double exactTolerance(double e0) { return 1e-9 * std::max(1.0, std::abs(e0)); }
-
-// ---- Monte Carlo rows: replicas in contiguous blocks over the ranks, gathered in replica order.
-RowResult monteCarloRow(const Comm& comm, const CampaignSpec& spec, const CampaignInstance& inst, CampaignMethod m,
-                        std::int64_t A, const GroundTruthInfo& truth) {
-  const Hamiltonian& h = inst.model.hamiltonian;
-  const int N = h.numSpins();
-  const int R = m == CampaignMethod::kSa ? spec.sa.replicas : spec.sqa.replicas;
-  const Range mine = blockRange(R, comm.rank(), comm.size());
-  const int count = static_cast<int>(mine.end - mine.begin);
-  McStreamId id;
-  id.seed = spec.seed;
-  id.size_tag = static_cast<std::uint32_t>(inst.size);
-  id.realization = static_cast<std::uint32_t>(inst.realization);
-  MonteCarloBatch b;
-  if (m == CampaignMethod::kSa) {
-    id.method = McMethod::kSimulatedAnnealing;
-    b = simulatedAnnealing(h, saSchedule(spec.sa.T0, A, spec.shape, spec.sa.sweeps_per_step), id, mine.begin, count);
-  } else {
-    id.method = McMethod::kSimulatedQuantumAnnealing;
-    const SqaSettings& q = spec.sqa;
-    b = simulatedQuantumAnnealing(
-        h,
-        sqaSchedule(q.gamma0, q.gamma_min, A, spec.shape, q.temperature, q.slices, q.sweeps_per_step, q.global_moves),
-        id, mine.begin, count);
-  }
-  RowResult r;
-  r.replica_energy = comm.allGatherV(b.energy);
-  const std::vector<Bit> bits = comm.allGatherV(b.bits);
-  r.attempts = comm.sum(b.attempts);
-  r.samples = R;
-  int best = 0, at_gs = 0;
-  for (int p = 0; p < R; ++p) {
-    const double e = r.replica_energy[p];
-    if (e < r.replica_energy[best]) best = p;
-    if (truth.energy && e <= *truth.energy + truth.tolerance) ++at_gs;
-  }
-  r.min_energy = r.best_energy = r.replica_energy[best];
-  // Moments of e − min: the mean is exactly the minimum when every replica ends there.
-  double sum = 0, sum2 = 0;
-  for (double e : r.replica_energy) {
-    sum += e - r.min_energy;
-    sum2 += (e - r.min_energy) * (e - r.min_energy);
-  }
-  r.mean_energy = r.min_energy + sum / R;
-  r.energy_std = std::sqrt(std::max(0.0, sum2 / R - (sum / R) * (sum / R)));
-  r.best_bits.assign(bits.begin() + static_cast<std::ptrdiff_t>(best) * N,
-                     bits.begin() + static_cast<std::ptrdiff_t>(best + 1) * N);
-  if (truth.energy) r.ground_state_fraction = static_cast<double>(at_gs) / R;
-  return r;
-}
 
 // ---- VCA / VQA rows: the annealer into the campaign file, then fresh samples.
 RowResult variationalRow(const Comm& comm, const CampaignInstance& inst, CampaignMethod m, std::int64_t A,
@@ -187,8 +130,12 @@ void createLayout(hid_t root, const CampaignSpec& spec, const std::vector<Ground
                      "- E0) / N, E0 = /campaign/instances/ground_energy");
   h5::writeAttribute(c, "rows_per_method",
                      "vca/vqa: mean/min over replicas.count networks x analysis.samples fresh samples; sa: final "
-                     "configuration of sa.replicas runs; sqa: lowest-energy Trotter slice of sqa.replicas runs");
+                     "configuration of sa.replicas runs; sqa: lowest-energy Trotter slice of sqa.replicas runs; pt: "
+                     "lowest energy met by each of pt.runs runs; pa: every member of the final populations of "
+                     "pa.runs runs");
   h5::writeDataset(c, "annealing_steps", spec.steps, comm.rank());
+  if (const auto kernels = monteCarloKernels(spec); !kernels.empty())
+    h5::writeAttribute(c, "monte_carlo_kernels", kernels);
 
   const std::size_t I = spec.instances.size();
   h5::Handle in = h5::createGroup(c, "instances");
@@ -247,8 +194,8 @@ void createLayout(hid_t root, const CampaignSpec& spec, const std::vector<Ground
   h5::writeDataset<double>(r, "replica_energy", {rows, static_cast<hsize_t>(lay.max_replicas)}, rep.data(),
                            comm.rank());
   h5::writeAttribute(h5::openDataset(r, "replica_energy"), "meaning",
-                     "per replica: sa final energy, sqa lowest slice energy, vca/vqa mean sample energy; NaN beyond "
-                     "the method's replica count");
+                     "per replica: sa final energy, sqa lowest slice energy, pt best energy of a run, pa final "
+                     "energy of a population member, vca/vqa mean sample energy; NaN beyond the method's count");
   h5::Handle t = h5::createGroup(c, "timing");
   h5::writeDataset(t, "row_seconds", nans, comm.rank());
 }
@@ -331,7 +278,7 @@ CampaignTable finalize(hid_t root, const CampaignSpec& spec, std::vector<GroundT
                t.methods[t.method[k]], i, t.min_energy[k] / N, e0 / N, truths[i].origin);
     // Monte Carlo rows of instances whose reference appeared only now.
     const std::string& name = t.methods[t.method[k]];
-    if (!std::isfinite(t.ground_state_fraction[k]) && (name == "sa" || name == "sqa")) {
+    if (!std::isfinite(t.ground_state_fraction[k]) && (name == "sa" || name == "sqa" || name == "pt" || name == "pa")) {
       std::int64_t n = 0, at = 0;
       for (std::size_t p = 0; p < Rmax; ++p) {
         const double e = rep[k * Rmax + p];
@@ -410,6 +357,8 @@ CampaignTable runCampaign(const Comm& comm, const CampaignSpec& spec, const Vari
   installSignalHandlers();
   const char* hook = std::getenv("VNA_CAMPAIGN_SIGNAL_AFTER_ROW");
   const std::int64_t raise_after = hook ? std::atoll(hook) : -1;
+  const char* in_row_hook = std::getenv("VNA_CAMPAIGN_SIGNAL_IN_ROW");
+  const std::int64_t raise_in = in_row_hook ? std::atoll(in_row_hook) : -1;
   std::int64_t finished = already;
   for (std::size_t i = 0; i < I; ++i)
     for (std::size_t mi = 0; mi < spec.methods.size(); ++mi)
@@ -428,8 +377,17 @@ CampaignTable runCampaign(const Comm& comm, const CampaignSpec& spec, const Vari
         const std::int64_t A = spec.steps[a];
         const int N = inst.model.hamiltonian.numSpins();
         const auto t0 = Clock::now();
+        // Monte Carlo rows agree on a stop between steps (collective; the row is lost and rerun on --resume).
+        auto poll = [&, k] {
+          if (k == raise_in) std::raise(SIGTERM);
+          if (comm.max(takeSignalFlags().stop ? 1.0 : 0.0) > 0) {
+            file.flush();
+            throw Interrupted(fmt::format("interrupted in row {} after {} of {} rows: continue with --resume ({})", k,
+                                          finished, rows, file.partialPath().string()));
+          }
+        };
         const RowResult r = isVariational(m) ? variationalRow(comm, inst, m, A, k, *variational, truths[i], file, log)
-                                             : monteCarloRow(comm, spec, inst, m, A, truths[i]);
+                                             : monteCarloRow(comm, spec, inst, m, A, truths[i], poll, k == raise_in ? 1 : 0);
         const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
         writeRow(root, k, N, r, seconds, lay, comm);
         file.flush();
@@ -437,9 +395,10 @@ CampaignTable runCampaign(const Comm& comm, const CampaignSpec& spec, const Vari
         ++finished;
         const std::string res =
             truths[i].energy ? fmt::format("  res/N {:.3e}", (r.mean_energy - *truths[i].energy) / N) : std::string();
-        log.info("row {}/{}: instance {} (r={}{}), {} A={}: <E>/N {:.6f}  min E/N {:.6f}{}  ({:.2f} s)", finished, rows,
-                 i, inst.realization, inst.size ? fmt::format(", size {}", inst.size) : "", campaignMethodName(m), A,
-                 r.mean_energy / N, r.min_energy / N, res, seconds);
+        log.info("row {}/{}: instance {} (r={}{}), {}{} A={}: <E>/N {:.6f}  min E/N {:.6f}{}  ({:.2f} s)", finished,
+                 rows, i, inst.realization, inst.size ? fmt::format(", size {}", inst.size) : "", campaignMethodName(m),
+                 r.kernel.empty() ? "" : fmt::format(" [{}]", r.kernel), A, r.mean_energy / N, r.min_energy / N, res,
+                 seconds);
         if (k == raise_after) std::raise(SIGTERM);
       }
   CampaignTable t = finalize(root, spec, truths, comm, log);

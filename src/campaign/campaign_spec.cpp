@@ -27,6 +27,10 @@ const char* campaignMethodName(CampaignMethod m) {
       return "sa";
     case CampaignMethod::kSqa:
       return "sqa";
+    case CampaignMethod::kPt:
+      return "pt";
+    case CampaignMethod::kPa:
+      return "pa";
   }
   return "?";
 }
@@ -41,6 +45,10 @@ int CampaignSpec::replicasOf(CampaignMethod m, int variational_replicas) const {
       return sa.replicas;
     case CampaignMethod::kSqa:
       return sqa.replicas;
+    case CampaignMethod::kPt:
+      return pt.runs;
+    case CampaignMethod::kPa:
+      return pa.runs * pa.population;
     default:
       return variational_replicas;
   }
@@ -87,7 +95,9 @@ CampaignMethod parseMethod(const Config& c, const std::string& name) {
   if (name == "vqa") return CampaignMethod::kVqa;
   if (name == "sa") return CampaignMethod::kSa;
   if (name == "sqa") return CampaignMethod::kSqa;
-  c.fail("campaign.methods", fmt::format("unknown method '{}' (expected vca, vqa, sa or sqa)", name));
+  if (name == "pt") return CampaignMethod::kPt;
+  if (name == "pa") return CampaignMethod::kPa;
+  c.fail("campaign.methods", fmt::format("unknown method '{}' (expected vca, vqa, sa, sqa, pt or pa)", name));
 }
 
 // Fills {r}, {r+1} and {seed} (model.seed + r) in a ground-state file pattern.
@@ -143,6 +153,27 @@ CampaignSpec campaignSpecFromConfig(const Config& c, const ModelSpec& base) {
   s.sqa.replicas = static_cast<int>(c.getInt("sqa.replicas"));
   s.sqa.global_moves = c.getBool("sqa.global_moves");
   if (s.sqa.gamma_min > s.sqa.gamma0) c.fail("sqa.gamma_min", "must not exceed sqa.gamma0");
+  s.sa.warmup_sweeps = c.getInt("sa.warmup_sweeps");
+  s.sa.kernel = parseMcKernel(c.getString("sa.kernel"));
+  s.sa.multispin_draws =
+      c.getString("sa.multispin_draws") == "shared" ? MultiSpinRandom::kShared : MultiSpinRandom::kIndependent;
+  s.sqa.kernel = parseMcKernel(c.getString("sqa.kernel"));
+  s.pt.T_min = c.getReal("pt.T_min");
+  s.pt.T_max = c.getReal("pt.T_max");
+  if (s.pt.T_max < s.pt.T_min) c.fail("pt.T_max", "must not be below pt.T_min");
+  s.pt.temperatures = static_cast<int>(c.getInt("pt.temperatures"));
+  s.pt.sweeps_per_step = static_cast<int>(c.getInt("pt.sweeps_per_step"));
+  s.pt.runs = static_cast<int>(c.getInt("pt.runs"));
+  s.pt.kernel = parseMcKernel(c.getString("pt.kernel"));
+  s.pa.beta_max = c.getReal("pa.beta_max");
+  s.pa.population = static_cast<int>(c.getInt("pa.population"));
+  s.pa.sweeps_per_step = static_cast<int>(c.getInt("pa.sweeps_per_step"));
+  s.pa.runs = static_cast<int>(c.getInt("pa.runs"));
+  s.pa.kernel = parseMcKernel(c.getString("pa.kernel"));
+  if (static_cast<double>(s.pt.runs) * s.pt.temperatures > 4294967295.0)
+    c.fail("pt.runs", "pt.runs × pt.temperatures replicas exceed the 2^32 replica ids of a stream");
+  if (static_cast<double>(s.pa.runs) * s.pa.population > 4294967295.0)
+    c.fail("pa.runs", "pa.runs × pa.population replicas exceed the 2^32 replica ids of a stream");
 
   // ---- instances: sizes × realizations
   const bool files = base.type == "coupling_file";
@@ -261,6 +292,10 @@ CampaignSpec campaignSpecFromConfig(const Config& c, const ModelSpec& base) {
         c.fail("sqa.sweeps_per_step", fmt::format("{} sweeps of {} spins x {} slices per step exceed the 2^34 draws "
                                                   "of a step's stream: use more steps with fewer sweeps",
                                                   s.sqa.sweeps_per_step, N, s.sqa.slices));
+      if (uses(CampaignMethod::kSa) && static_cast<double>(s.sa.warmup_sweeps) * N > 0x1p28)
+        c.fail("sa.warmup_sweeps", fmt::format("{} warm-up sweeps of {} spins exceed the draws of one stream (2^28 "
+                                               "attempts, the multispin kernel's limit)",
+                                               s.sa.warmup_sweeps, N));
       s.instances.push_back(std::move(inst));
     }
   }
