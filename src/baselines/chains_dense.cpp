@@ -1,10 +1,16 @@
-// The dense kernel of ClassicalChains: a float coupling matrix J and, per replica, a row of spins
-// and a row of local fields f = h + J σ. A Metropolis test reads f_i of the group's kLanes replicas
-// (a gather across rows) and decides in SIMD; each accepted flip of σ_i adds 2 σ_i' J_i· to its
-// replica's field row (a vector loop over the N sites). Rows are padded to whole SIMD vectors and
-// aligned. Rounding in these updates accumulates, so a row is recomputed from its spins after every
-// kResyncFlipsPerSite·N accepted flips: the drift stays at about sqrt(16 N) · 2^−24 · max|f|
-// (≈ 2.4e-6 relative for N = 100) and the recomputation costs at most 1/16 of the updates.
+// The dense kernel of ClassicalChains: a float coupling matrix J and cached local fields
+// f = h + J σ, both lane-major like the spins (f[j·W + l] of lane l), so a Metropolis test reads
+// f_i of the group's kLanes replicas as one vector, and the flips accepted at site i in any lanes
+// update every field at once: f_j += 2 σ_i' J_ij for the accepting lanes (a masked vector
+// multiply-add per site j). The updates of kBlock consecutive sites are applied in one pass over j
+// (each field loaded and stored once per block, not per site: the pass is store-bound); a site inside
+// the block adds the pending updates of the block's earlier sites to its own field first, in the same
+// order, so the arithmetic is that of site-by-site updates exactly. Rounding in these updates accumulates, so
+// every field is recomputed from the spins before a sweep call once kResyncSweeps sweeps have run
+// since the last recomputation: the drift stays below about sqrt(kResyncSweeps N) · 2^−24 · max|f|
+// (≈ 2.6e-6 relative for N = 100) and the recomputation costs N/kResyncSweeps multiply-adds per
+// attempt. The schedule of recomputations is the same for every replica (it counts sweeps, not
+// flips), so results stay a pure function of the replica.
 #include <Kokkos_Core.hpp>
 #include <algorithm>
 #include <optional>
@@ -17,41 +23,41 @@ namespace vna {
 
 namespace {
 
-constexpr int kResyncFlipsPerSite = 16;
+constexpr int kResyncSweeps = 16;
 constexpr int kGroupsPerTask = 4;  // groups interleaved by one thread
+constexpr int kBlock = 8;          // sites whose field updates share one pass
 
 class DenseChains final : public ClassicalChains {
   using VF = simd::VF;
+  using VI = simd::VI;
 
  public:
   DenseChains(const McModel& m, ChainStreams st, std::vector<std::uint32_t> ids)
       : ClassicalChains(m, st, std::move(ids)),
-        vectors_((m.n + kLanes - 1) / kLanes),
-        J_(static_cast<std::size_t>(m.n) * vectors_, simd::splat(0.0f)),
-        spins_(static_cast<std::size_t>(numGroups()) * kLanes * vectors_, simd::splat(1.0f)),
+        J_(denseCouplings(m)),
+        spins_(static_cast<std::size_t>(numGroups()) * m.n, simd::splat(1.0f)),
         fields_(spins_.size(), simd::splat(0.0f)),
-        flips_(static_cast<std::size_t>(numGroups()) * kLanes, 0) {
-    const std::vector<float> dense = denseCouplings(m);
-    for (int i = 0; i < m.n; ++i)
-      std::copy(dense.begin() + static_cast<std::ptrdiff_t>(i) * m.n,
-                dense.begin() + static_cast<std::ptrdiff_t>(i + 1) * m.n, floats(J_, i));
-    for (int k = 0; k < numGroups() * kLanes; ++k) resync(k);
-  }
+        dirty_(numGroups(), 1) {}
 
   void sweep(std::uint32_t step, int first_sweep, int num_sweeps, const float* beta, double* energies) override {
     const int n = model_.n;
+    const bool resync_now = sweeps_since_resync_ >= kResyncSweeps;
+    sweeps_since_resync_ = resync_now ? num_sweeps : sweeps_since_resync_ + num_sweeps;
     const int tasks = (numGroups() + kGroupsPerTask - 1) / kGroupsPerTask;
     Kokkos::parallel_for(
         "vna::ClassicalChains::sweep", Kokkos::RangePolicy<Kokkos::DefaultHostExecutionSpace>(0, tasks),
         [&](const int task) {
           const int g0 = task * kGroupsPerTask, ng = std::min(kGroupsPerTask, numGroups() - g0);
           Lanes lanes[kGroupsPerTask];
-          for (int k = 0; k < ng; ++k) lanes[k].init(*this, g0 + k, step, beta);
+          for (int k = 0; k < ng; ++k) {
+            if (resync_now || dirty_[g0 + k]) resync(g0 + k);
+            lanes[k].init(*this, g0 + k, step, beta);
+          }
           for (int sw = first_sweep; sw < first_sweep + num_sweeps; ++sw) {
             const std::uint64_t t0 = static_cast<std::uint64_t>(sw) * n;
-            // Site-major over the task's groups, whose chains are independent (see chains_local.cpp).
-            for (int i = 0; i < n; ++i)
-              for (int k = 0; k < ng; ++k) attempt(lanes[k], i, t0 + i);
+            // Block by block over the task's groups, whose chains are independent (see chains_local.cpp).
+            for (int i = 0; i < n; i += kBlock)
+              for (int k = 0; k < ng; ++k) block(lanes[k], i, t0 + i);
           }
           if (energies)
             for (int k = 0; k < ng; ++k) {
@@ -63,96 +69,97 @@ class DenseChains final : public ClassicalChains {
   }
 
   void getBits(int slot, Bit* out) const override {
-    const float* s = floats(spins_, slot);
-    for (int i = 0; i < model_.n; ++i) out[i] = s[i] > 0.0f;
-  }
-  void permute(const std::vector<int>& ancestor) override {
-    const std::vector<VF> spins = spins_, fields = fields_;
-    const std::vector<int> flips = flips_;
-    for (int k = 0; k < size(); ++k) {
-      const std::size_t from = std::size_t(ancestor[k]) * vectors_, to = std::size_t(k) * vectors_;
-      std::copy(spins.begin() + from, spins.begin() + from + vectors_, spins_.begin() + to);
-      std::copy(fields.begin() + from, fields.begin() + from + vectors_, fields_.begin() + to);
-      flips_[k] = flips[ancestor[k]];
-    }
+    const VF* s = spins_.data() + static_cast<std::size_t>(slot / kLanes) * model_.n;
+    for (int i = 0; i < model_.n; ++i) out[i] = s[i][slot % kLanes] > 0.0f;
   }
   void setBits(int slot, const Bit* in) override {
-    float* s = floats(spins_, slot);
-    for (int i = 0; i < model_.n; ++i) s[i] = in[i] ? 1.0f : -1.0f;
-    resync(slot);
+    VF* s = spins_.data() + static_cast<std::size_t>(slot / kLanes) * model_.n;
+    for (int i = 0; i < model_.n; ++i) s[i][slot % kLanes] = in[i] ? 1.0f : -1.0f;
+    dirty_[slot / kLanes] = 1;  // fields recomputed before the next sweep
+  }
+  void permute(const std::vector<int>& ancestor) override {
+    for (int g = 0; g < numGroups(); ++g)
+      if (dirty_[g]) resync(g);
+    const std::vector<VF> spins = spins_, fields = fields_;
+    const int n = model_.n;
+    for (int k = 0; k < size(); ++k) {
+      const std::size_t from = static_cast<std::size_t>(ancestor[k] / kLanes) * n, to = static_cast<std::size_t>(k / kLanes) * n;
+      const int lf = ancestor[k] % kLanes, lt = k % kLanes;
+      for (int i = 0; i < n; ++i) {
+        spins_[to + i][lt] = spins[from + i][lf];
+        fields_[to + i][lt] = fields[from + i][lf];
+      }
+    }
   }
 
  private:
-  // Row r (a slot, or a site of J) of a padded matrix, as floats or as vectors.
-  float* floats(std::vector<VF>& v, int r) { return reinterpret_cast<float*>(v.data() + std::size_t(r) * vectors_); }
-  const float* floats(const std::vector<VF>& v, int r) const {
-    return reinterpret_cast<const float*>(v.data() + std::size_t(r) * vectors_);
-  }
-
-  // f = h + J σ of one slot, from scratch: f = h, then f += σ_j J_j· for j = 0..N−1 (J symmetric).
-  void resync(int slot) {
+  // f = h + J σ of one group, from scratch (the sum over j in index order, lane by lane).
+  void resync(int g) {
     const int n = model_.n;
-    const float* s = floats(spins_, slot);
-    VF* f = fields_.data() + std::size_t(slot) * vectors_;
-    float* fs = reinterpret_cast<float*>(f);
-    for (int i = 0; i < vectors_ * kLanes; ++i) fs[i] = i < n ? model_.field[i] : 0.0f;
-    for (int j = 0; j < n; ++j) {
-      const VF* Jj = J_.data() + std::size_t(j) * vectors_;
-      const float sj = s[j];
-      for (int k = 0; k < vectors_; ++k) f[k] += sj * Jj[k];
+    const VF* s = spins_.data() + static_cast<std::size_t>(g) * n;
+    VF* f = fields_.data() + static_cast<std::size_t>(g) * n;
+    for (int i = 0; i < n; ++i) {
+      const float* Ji = J_.data() + static_cast<std::size_t>(i) * n;
+      VF acc = simd::splat(0.0f);
+      for (int j = 0; j < n; ++j) acc += Ji[j] * s[j];
+      f[i] = acc + model_.field[i];
     }
-    flips_[slot] = 0;
+    dirty_[g] = 0;
   }
 
   // One group's lanes during a sweep call.
   struct Lanes {
-    int first = 0;  // slot of lane 0
+    VF* s = nullptr;
+    VF* f = nullptr;
     VF beta;
     std::optional<LaneDraws> draws;
     alignas(64) double e[kLanes] = {};
 
-    void init(const DenseChains& c, int g, std::uint32_t step, const float* b) {
+    void init(DenseChains& c, int g, std::uint32_t step, const float* b) {
       alignas(64) std::uint32_t ids[kLanes];
       alignas(64) float bl[kLanes];
       c.groupIds(g, ids);
       const int valid = std::min(kLanes, c.size() - g * kLanes);
       for (int l = 0; l < kLanes; ++l) bl[l] = b[g * kLanes + std::min(l, valid - 1)];
       beta = simd::load<VF>(bl);
-      first = g * kLanes;
+      s = c.spins_.data() + static_cast<std::size_t>(g) * c.model_.n;
+      f = c.fields_.data() + static_cast<std::size_t>(g) * c.model_.n;
       draws.emplace(c.streams_.key, step, ids, c.streams_.realization);
     }
   };
 
-  void attempt(Lanes& g, int i, std::uint64_t t) {
-    alignas(64) float si[kLanes], fi[kLanes];
-    for (int l = 0; l < kLanes; ++l) {  // a gather across the rows of the group
-      si[l] = floats(spins_, g.first + l)[i];
-      fi[l] = floats(fields_, g.first + l)[i];
+  // Sites i0 .. i0 + kBlock − 1 (or to N) of one group; see the file comment.
+  void block(Lanes& g, int i0, std::uint64_t t0) {
+    const int n = model_.n, i1 = std::min(n, i0 + kBlock);
+    VF pending[kBlock];
+    const float* rows[kBlock];
+    int np = 0;
+    for (int i = i0; i < i1; ++i) {
+      VF fi = g.f[i];
+      for (int q = 0; q < np; ++q) fi += rows[q][i] * pending[q];
+      const VF spin = g.s[i];
+      const VF d = -2.0f * spin * fi;
+      const VI acc = metropolisAccept(d <= 0.0f, g.beta * d, *g.draws, t0 + (i - i0));
+      if (!simd::any(acc)) continue;
+      g.s[i] = simd::select(acc, -spin, spin);
+      // σ_i' = −σ: f_j += 2 σ_i' J_ij = −2 σ J_ij in the accepting lanes, 0 elsewhere.
+      pending[np] = simd::select(acc, -2.0f * spin, simd::splat(0.0f));
+      rows[np++] = J_.data() + static_cast<std::size_t>(i) * n;
+      const VF de = simd::select(acc, d, simd::splat(0.0f));
+      for (int l = 0; l < kLanes; ++l) g.e[l] += de[l];
     }
-    const VF d = -2.0f * simd::load<VF>(si) * simd::load<VF>(fi);
-    std::uint32_t mask = simd::laneMask(metropolisAccept(d <= 0.0f, g.beta * d, *g.draws, t));
-    while (mask) {
-      const int l = __builtin_ctz(mask);
-      mask &= mask - 1;
-      flip(g.first + l, i);
-      g.e[l] += d[l];
+    if (np == 0) return;
+    for (int j = 0; j < n; ++j) {
+      VF x = g.f[j];
+      for (int q = 0; q < np; ++q) x += rows[q][j] * pending[q];
+      g.f[j] = x;
     }
   }
 
-  void flip(int slot, int i) {
-    float& s = floats(spins_, slot)[i];
-    s = -s;
-    const VF a = simd::splat(2.0f * s);
-    VF* f = fields_.data() + std::size_t(slot) * vectors_;
-    const VF* Ji = J_.data() + std::size_t(i) * vectors_;
-    for (int k = 0; k < vectors_; ++k) f[k] += a * Ji[k];
-    if (++flips_[slot] >= kResyncFlipsPerSite * model_.n) resync(slot);
-  }
-
-  int vectors_;                        // SIMD vectors per padded row
-  std::vector<VF> J_;                  // [N][padded N]
-  std::vector<VF> spins_, fields_;     // [slot][padded N], slots padded to whole groups
-  std::vector<int> flips_;             // accepted flips since the slot's last resync
+  std::vector<float> J_;             // [N][N]
+  std::vector<VF> spins_, fields_;   // [group][site] vectors of lanes
+  std::vector<char> dirty_;          // spins set since the fields were computed
+  int sweeps_since_resync_ = 0;
 };
 
 }  // namespace

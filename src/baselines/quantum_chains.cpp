@@ -18,7 +18,6 @@ namespace {
 using simd::VF;
 using simd::VI;
 constexpr int kGroupsPerTask = 4;
-constexpr int kResyncFlipsPerSite = 16;  // dense rows: as chains_dense.cpp
 
 // The per-group state of one sweep call: its random numbers and its first slot.
 struct GroupDraws {
@@ -125,23 +124,18 @@ class LocalFieldQuantum final : public QuantumChains {
   std::vector<float> spins_;
 };
 
-// dense: per slot and slice a padded row of spins and one of local fields f = h + J σ^k.
+// dense: per group and slice the spins and cached local fields f = h + J σ^k lane-major (one vector
+// per site), updated like chains_dense.cpp: local moves in blocks of kBlock sites whose field updates
+// share one pass, all-slice moves update every slice's fields at once; every field is recomputed
+// before a sweep call once kResyncSweeps sweeps have run since the last recomputation.
 class DenseQuantum final : public QuantumChains {
  public:
   DenseQuantum(const McModel& m, ChainStreams st, std::vector<std::uint32_t> ids, int P)
       : QuantumChains(m, st, std::move(ids), P),
-        vectors_((m.n + kLanes - 1) / kLanes),
-        J_(static_cast<std::size_t>(m.n) * vectors_, simd::splat(0.0f)),
-        spins_(static_cast<std::size_t>(numGroups()) * kLanes * P * vectors_, simd::splat(1.0f)),
+        J_(denseCouplings(m)),
+        spins_(static_cast<std::size_t>(numGroups()) * P * m.n, simd::splat(1.0f)),
         fields_(spins_.size(), simd::splat(0.0f)),
-        flips_(static_cast<std::size_t>(numGroups()) * kLanes * P, 0) {
-    const std::vector<float> dense = denseCouplings(m);
-    for (int i = 0; i < m.n; ++i)
-      std::copy(dense.begin() + static_cast<std::ptrdiff_t>(i) * m.n,
-                dense.begin() + static_cast<std::ptrdiff_t>(i + 1) * m.n,
-                reinterpret_cast<float*>(J_.data() + static_cast<std::size_t>(i) * vectors_));
-    for (int r = 0; r < numGroups() * kLanes * P; ++r) resync(r);
-  }
+        dirty_(numGroups(), 1) {}
 
   void idsOf(int g, std::uint32_t* out) const { groupIds(g, out); }
   ChainStreams streamsOf() const { return streams_; }
@@ -149,12 +143,16 @@ class DenseQuantum final : public QuantumChains {
   void sweep(std::uint32_t step, int num_sweeps, float beta_p, float K, bool global_moves) override {
     const int n = model_.n, P = slices_;
     const std::uint64_t per_sweep = static_cast<std::uint64_t>(n) * (P + 1);
+    const bool resync_now = sweeps_since_resync_ >= kResyncSweeps;
+    sweeps_since_resync_ = resync_now ? num_sweeps : sweeps_since_resync_ + num_sweeps;
     forGroupTasks(*this, step, [&](GroupDraws* gd, int ng) {
+      for (int q = 0; q < ng; ++q)
+        if (resync_now || dirty_[gd[q].group]) resync(gd[q].group);
       for (int sw = 0; sw < num_sweeps; ++sw) {
         const std::uint64_t base = sw * per_sweep;
         for (int k = 0; k < P; ++k)
-          for (int i = 0; i < n; ++i)
-            for (int q = 0; q < ng; ++q) local(gd[q], k, i, base + static_cast<std::uint64_t>(k) * n + i, beta_p, K);
+          for (int i = 0; i < n; i += kBlock)
+            for (int q = 0; q < ng; ++q) localBlock(gd[q], k, i, base + static_cast<std::uint64_t>(k) * n + i, beta_p, K);
         if (global_moves)
           for (int i = 0; i < n; ++i)
             for (int q = 0; q < ng; ++q) global(gd[q], i, base + static_cast<std::uint64_t>(P) * n + i, beta_p);
@@ -163,91 +161,92 @@ class DenseQuantum final : public QuantumChains {
   }
 
   void getSlice(int slot, int k, Bit* out) const override {
-    const float* s = spinRow(slot, k);
-    for (int i = 0; i < model_.n; ++i) out[i] = s[i] > 0.0f;
+    const VF* s = slice(spins_, slot / kLanes, k);
+    for (int i = 0; i < model_.n; ++i) out[i] = s[i][slot % kLanes] > 0.0f;
   }
   void setSlice(int slot, int k, const Bit* in) override {
-    float* s = spinRow(slot, k);
-    for (int i = 0; i < model_.n; ++i) s[i] = in[i] ? 1.0f : -1.0f;
-    resync(slot * slices_ + k);
+    VF* s = slice(spins_, slot / kLanes, k);
+    for (int i = 0; i < model_.n; ++i) s[i][slot % kLanes] = in[i] ? 1.0f : -1.0f;
+    dirty_[slot / kLanes] = 1;  // fields recomputed before the next sweep
   }
 
  private:
-  // Row r = slot·P + k.
-  float* spinRow(int slot, int k) {
-    return reinterpret_cast<float*>(spins_.data() + (static_cast<std::size_t>(slot) * slices_ + k) * vectors_);
-  }
-  const float* spinRow(int slot, int k) const {
-    return reinterpret_cast<const float*>(spins_.data() + (static_cast<std::size_t>(slot) * slices_ + k) * vectors_);
-  }
-  float* fieldRow(int slot, int k) {
-    return reinterpret_cast<float*>(fields_.data() + (static_cast<std::size_t>(slot) * slices_ + k) * vectors_);
+  static constexpr int kBlock = 8;
+  static constexpr int kResyncSweeps = 16;
+
+  VF* slice(std::vector<VF>& v, int g, int k) { return v.data() + (static_cast<std::size_t>(g) * slices_ + k) * model_.n; }
+  const VF* slice(const std::vector<VF>& v, int g, int k) const {
+    return v.data() + (static_cast<std::size_t>(g) * slices_ + k) * model_.n;
   }
 
-  void resync(int r) {
+  void resync(int g) {
     const int n = model_.n;
-    const float* s = reinterpret_cast<const float*>(spins_.data() + static_cast<std::size_t>(r) * vectors_);
-    VF* f = fields_.data() + static_cast<std::size_t>(r) * vectors_;
-    float* fs = reinterpret_cast<float*>(f);
-    for (int i = 0; i < vectors_ * kLanes; ++i) fs[i] = i < n ? model_.field[i] : 0.0f;
+    for (int k = 0; k < slices_; ++k) {
+      const VF* s = slice(spins_, g, k);
+      VF* f = slice(fields_, g, k);
+      for (int i = 0; i < n; ++i) {
+        const float* Ji = J_.data() + static_cast<std::size_t>(i) * n;
+        VF acc = simd::splat(0.0f);
+        for (int j = 0; j < n; ++j) acc += Ji[j] * s[j];
+        f[i] = acc + model_.field[i];
+      }
+    }
+    dirty_[g] = 0;
+  }
+
+  // Local moves at sites i0 .. i0 + kBlock − 1 of slice k:
+  // x = β_P ΔE_cl + 2K σ (σ_prev + σ_next) = σ (2K (σ_prev + σ_next) − 2 β_P f).
+  void localBlock(GroupDraws& gd, int k, int i0, std::uint64_t t0, float beta_p, float K) {
+    const int n = model_.n, P = slices_, i1 = std::min(n, i0 + kBlock);
+    VF* s = slice(spins_, gd.group, k);
+    VF* f = slice(fields_, gd.group, k);
+    const VF* sp = slice(spins_, gd.group, (k + P - 1) % P);
+    const VF* sn = slice(spins_, gd.group, (k + 1) % P);
+    VF pending[kBlock];
+    const float* rows[kBlock];
+    int np = 0;
+    for (int i = i0; i < i1; ++i) {
+      VF fi = f[i];
+      for (int q = 0; q < np; ++q) fi += rows[q][i] * pending[q];
+      const VF spin = s[i];
+      const VF x = spin * ((2.0f * K) * (sp[i] + sn[i]) - (2.0f * beta_p) * fi);
+      const VI acc = metropolisAccept(x <= 0.0f, x, *gd.draws, t0 + (i - i0));
+      if (!simd::any(acc)) continue;
+      s[i] = simd::select(acc, -spin, spin);
+      pending[np] = simd::select(acc, -2.0f * spin, simd::splat(0.0f));
+      rows[np++] = J_.data() + static_cast<std::size_t>(i) * n;
+    }
+    if (np == 0) return;
     for (int j = 0; j < n; ++j) {
-      const VF* Jj = J_.data() + static_cast<std::size_t>(j) * vectors_;
-      const float sj = s[j];
-      for (int q = 0; q < vectors_; ++q) f[q] += sj * Jj[q];
-    }
-    flips_[r] = 0;
-  }
-
-  void flipRow(int slot, int k, int i) {
-    float& s = spinRow(slot, k)[i];
-    s = -s;
-    const VF a = simd::splat(2.0f * s);
-    const int r = slot * slices_ + k;
-    VF* f = fields_.data() + static_cast<std::size_t>(r) * vectors_;
-    const VF* Ji = J_.data() + static_cast<std::size_t>(i) * vectors_;
-    for (int q = 0; q < vectors_; ++q) f[q] += a * Ji[q];
-    if (++flips_[r] >= kResyncFlipsPerSite * model_.n) resync(r);
-  }
-
-  void local(GroupDraws& gd, int k, int i, std::uint64_t t, float beta_p, float K) {
-    const int P = slices_, first = gd.group * kLanes;
-    alignas(64) float s[kLanes], f[kLanes], nb[kLanes];
-    for (int l = 0; l < kLanes; ++l) {  // gathers across the rows of the group
-      s[l] = spinRow(first + l, k)[i];
-      f[l] = fieldRow(first + l, k)[i];
-      nb[l] = spinRow(first + l, (k + P - 1) % P)[i] + spinRow(first + l, (k + 1) % P)[i];
-    }
-    const VF spin = simd::load<VF>(s);
-    const VF x = spin * ((2.0f * K) * simd::load<VF>(nb) - (2.0f * beta_p) * simd::load<VF>(f));
-    std::uint32_t mask = simd::laneMask(metropolisAccept(x <= 0.0f, x, *gd.draws, t));
-    while (mask) {
-      const int l = __builtin_ctz(mask);
-      mask &= mask - 1;
-      flipRow(first + l, k, i);
+      VF v = f[j];
+      for (int q = 0; q < np; ++q) v += rows[q][j] * pending[q];
+      f[j] = v;
     }
   }
 
+  // x = β_P Σ_k ΔE_cl(σ^k); the inter-slice terms do not change.
   void global(GroupDraws& gd, int i, std::uint64_t t, float beta_p) {
-    const int first = gd.group * kLanes;
-    alignas(64) float sum[kLanes];
-    for (int l = 0; l < kLanes; ++l) {
-      float acc = 0.0f;
-      for (int k = 0; k < slices_; ++k) acc += spinRow(first + l, k)[i] * fieldRow(first + l, k)[i];
-      sum[l] = acc;
-    }
-    const VF x = (-2.0f * beta_p) * simd::load<VF>(sum);
-    std::uint32_t mask = simd::laneMask(metropolisAccept(x <= 0.0f, x, *gd.draws, t));
-    while (mask) {
-      const int l = __builtin_ctz(mask);
-      mask &= mask - 1;
-      for (int k = 0; k < slices_; ++k) flipRow(first + l, k, i);
+    const int n = model_.n;
+    VF sum = simd::splat(0.0f);
+    for (int k = 0; k < slices_; ++k) sum += slice(spins_, gd.group, k)[i] * slice(fields_, gd.group, k)[i];
+    const VF x = (-2.0f * beta_p) * sum;
+    const VI acc = metropolisAccept(x <= 0.0f, x, *gd.draws, t);
+    if (!simd::any(acc)) return;
+    const float* Ji = J_.data() + static_cast<std::size_t>(i) * n;
+    for (int k = 0; k < slices_; ++k) {
+      VF* s = slice(spins_, gd.group, k);
+      VF* f = slice(fields_, gd.group, k);
+      const VF spin = s[i];
+      s[i] = simd::select(acc, -spin, spin);
+      const VF a = simd::select(acc, -2.0f * spin, simd::splat(0.0f));
+      for (int j = 0; j < n; ++j) f[j] += Ji[j] * a;
     }
   }
 
-  int vectors_;
-  std::vector<VF> J_;               // [N][padded N]
-  std::vector<VF> spins_, fields_;  // [slot][slice][padded N]
-  std::vector<int> flips_;          // [slot][slice]: accepted flips since the row's last resync
+  std::vector<float> J_;            // [N][N]
+  std::vector<VF> spins_, fields_;  // [group][slice][site] vectors of lanes
+  std::vector<char> dirty_;         // spins set since the fields were computed
+  int sweeps_since_resync_ = 0;
 };
 
 }  // namespace
