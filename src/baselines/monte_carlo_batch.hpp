@@ -46,7 +46,7 @@ struct MonteCarloBatch {
   // [count][steps], only when asked for: SA the energy after each annealing step; SQA the classical
   // energy averaged over the P slices after each step (the estimator of <H_cl> of the Trotter model).
   std::vector<double> step_energy;
-  std::int64_t attempts = 0;  // single-spin (and, SQA, all-slice) flip attempts of the batch
+  std::int64_t attempts = 0;  // single-spin (and, SQA, all-slice) flip attempts of the batch, warm-up included
   std::string kernel;         // the kernel that ran (mcKernelName)
 
   // An empty batch of `count` replicas of N spins and `steps` annealing steps, zero-filled.

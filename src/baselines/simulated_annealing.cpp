@@ -141,7 +141,8 @@ MonteCarloBatch simulatedAnnealing(const Hamiltonian& h, const SaSchedule& sched
   }
   MonteCarloBatch out = MonteCarloBatch::allocate(
       N, first_replica, count, A, record_steps,
-      static_cast<std::int64_t>(count) * static_cast<std::int64_t>(A) * schedule.sweeps_per_step * N);
+      static_cast<std::int64_t>(count) * (static_cast<std::int64_t>(A) * schedule.sweeps_per_step + schedule.warmup_sweeps) *
+          N);
   out.kernel = mcKernelName(kernel);
   if (count == 0) {
     options.pollAlong(static_cast<std::int64_t>(A));

@@ -68,9 +68,9 @@ TEST(MonteCarloCampaign, EveryMethodFindsTheGroundStatesAndCountsItsWork) {
   const auto method = h5::readDataset<std::int64_t>(f, "campaign/results/method");
   for (std::size_t k = 0; k < attempts.size(); ++k) {
     const std::int64_t A = steps[k];
-    // Origin: replicas × steps × sweeps × N (SQA × (P + 1), PT × M, PA × population); SA's warm-up
-    // sweeps are not counted (they are not annealing work).
-    const std::int64_t expected[] = {20 * A * 2 * N, 6 * A * 1 * N * 9, 5 * 6 * A * 1 * N, 3 * 40 * A * 2 * N};
+    // Origin: replicas × steps × sweeps × N (SQA × (P + 1), PT × M, PA × population), SA's 10 warm-up
+    // sweeps included (work is work).
+    const std::int64_t expected[] = {20 * (A * 2 + 10) * N, 6 * A * 1 * N * 9, 5 * 6 * A * 1 * N, 3 * 40 * A * 2 * N};
     EXPECT_EQ(attempts[k], expected[method[k]]) << "row " << k;
   }
   const auto kernels = h5::readStringListAttribute(h5::openGroup(f, "campaign"), "monte_carlo_kernels");
