@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "baselines/chains_impl.hpp"
+#include "baselines/lane_fields.hpp"
 #include "baselines/lane_random.hpp"
 #include "baselines/metropolis.hpp"
 
@@ -93,17 +94,9 @@ class DenseChains final : public ClassicalChains {
   }
 
  private:
-  // f = h + J σ of one group, from scratch (the sum over j in index order, lane by lane).
   void resync(int g) {
-    const int n = model_.n;
-    const VF* s = spins_.data() + static_cast<std::size_t>(g) * n;
-    VF* f = fields_.data() + static_cast<std::size_t>(g) * n;
-    for (int i = 0; i < n; ++i) {
-      const float* Ji = J_.data() + static_cast<std::size_t>(i) * n;
-      VF acc = simd::splat(0.0f);
-      for (int j = 0; j < n; ++j) acc += Ji[j] * s[j];
-      f[i] = acc + model_.field[i];
-    }
+    denseFields(model_, J_.data(), spins_.data() + static_cast<std::size_t>(g) * model_.n,
+                fields_.data() + static_cast<std::size_t>(g) * model_.n);
     dirty_[g] = 0;
   }
 
@@ -116,15 +109,10 @@ class DenseChains final : public ClassicalChains {
     alignas(64) double e[kLanes] = {};
 
     void init(DenseChains& c, int g, std::uint32_t step, const float* b) {
-      alignas(64) std::uint32_t ids[kLanes];
-      alignas(64) float bl[kLanes];
-      c.groupIds(g, ids);
-      const int valid = std::min(kLanes, c.size() - g * kLanes);
-      for (int l = 0; l < kLanes; ++l) bl[l] = b[g * kLanes + std::min(l, valid - 1)];
-      beta = simd::load<VF>(bl);
+      beta = c.groupBetas(g, b);
       s = c.spins_.data() + static_cast<std::size_t>(g) * c.model_.n;
       f = c.fields_.data() + static_cast<std::size_t>(g) * c.model_.n;
-      draws.emplace(c.streams_.key, step, ids, c.streams_.realization);
+      draws.emplace(c.groupDraws(g, step));
     }
   };
 

@@ -75,14 +75,9 @@ class LocalFieldChains final : public ClassicalChains {
     alignas(64) double e[kLanes] = {};
 
     void init(LocalFieldChains& c, int g, std::uint32_t step, const float* b) {
-      alignas(64) std::uint32_t ids[kLanes];
-      alignas(64) float bl[kLanes];
-      c.groupIds(g, ids);
-      const int valid = std::min(kLanes, c.size() - g * kLanes);
-      for (int l = 0; l < kLanes; ++l) bl[l] = b[g * kLanes + std::min(l, valid - 1)];
-      beta = simd::load<simd::VF>(bl);
+      beta = c.groupBetas(g, b);
       s = c.group(g);
-      draws.emplace(c.streams_.key, step, ids, c.streams_.realization);
+      draws.emplace(c.groupDraws(g, step));
     }
     void attempt(const Field& field, int i, std::uint64_t t, bool track) {
       float* si = s + static_cast<std::size_t>(i) * kLanes;

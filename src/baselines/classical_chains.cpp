@@ -59,4 +59,16 @@ void ClassicalChains::groupIds(int g, std::uint32_t* out) const {
   for (int l = 0; l < kLanes; ++l) out[l] = ids_[std::min(g * kLanes + l, size() - 1)];
 }
 
+simd::VF ClassicalChains::groupBetas(int g, const float* beta) const {
+  alignas(64) float b[kLanes];
+  for (int l = 0; l < kLanes; ++l) b[l] = beta[std::min(g * kLanes + l, size() - 1)];
+  return simd::load<simd::VF>(b);
+}
+
+LaneDraws ClassicalChains::groupDraws(int g, std::uint32_t step) const {
+  alignas(64) std::uint32_t ids[kLanes];
+  groupIds(g, ids);
+  return LaneDraws(streams_.key, step, ids, streams_.realization);
+}
+
 }  // namespace vna

@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "baselines/lane_random.hpp"
 #include "baselines/mc_model.hpp"
 #include "baselines/simd.hpp"
 #include "core/random.hpp"
@@ -54,6 +55,9 @@ class ClassicalChains {
   int numGroups() const { return (size() + kLanes - 1) / kLanes; }
   // The ids of group g's lanes (lanes past the last slot repeat its id: they run but are never read).
   void groupIds(int g, std::uint32_t* out) const;
+  // Group g's inverse temperatures (lanes past the last slot repeat its β) and random numbers of `step`.
+  simd::VF groupBetas(int g, const float* beta) const;
+  LaneDraws groupDraws(int g, std::uint32_t step) const;
 
   const McModel& model_;
   ChainStreams streams_;

@@ -49,4 +49,15 @@ struct PBodyField {
   }
 };
 
+// Cached fields from scratch for one group of lanes (spins and fields lane-major, one vector per site):
+// f_i = Σ_j J_ij σ_j (j in index order) + h_i, J the dense float matrix of denseCouplings.
+inline void denseFields(const McModel& m, const float* J, const simd::VF* s, simd::VF* f) {
+  for (int i = 0; i < m.n; ++i) {
+    const float* Ji = J + static_cast<std::size_t>(i) * m.n;
+    simd::VF acc = simd::splat(0.0f);
+    for (int j = 0; j < m.n; ++j) acc += Ji[j] * s[j];
+    f[i] = acc + m.field[i];
+  }
+}
+
 }  // namespace vna

@@ -180,17 +180,7 @@ class DenseQuantum final : public QuantumChains {
   }
 
   void resync(int g) {
-    const int n = model_.n;
-    for (int k = 0; k < slices_; ++k) {
-      const VF* s = slice(spins_, g, k);
-      VF* f = slice(fields_, g, k);
-      for (int i = 0; i < n; ++i) {
-        const float* Ji = J_.data() + static_cast<std::size_t>(i) * n;
-        VF acc = simd::splat(0.0f);
-        for (int j = 0; j < n; ++j) acc += Ji[j] * s[j];
-        f[i] = acc + model_.field[i];
-      }
-    }
+    for (int k = 0; k < slices_; ++k) denseFields(model_, J_.data(), slice(spins_, g, k), slice(fields_, g, k));
     dirty_[g] = 0;
   }
 

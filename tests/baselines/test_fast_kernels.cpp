@@ -15,6 +15,7 @@
 #include "baselines/simulated_annealing.hpp"
 #include "core/error.hpp"
 #include "exact/random_hamiltonian.hpp"
+#include "mc_statistics.hpp"
 #include "model/edwards_anderson.hpp"
 #include "model/newman_moore.hpp"
 #include "model/sherrington_kirkpatrick.hpp"
@@ -247,18 +248,13 @@ void expectSameAnnealing(const Hamiltonian& h, McKernel fast, double T0, std::in
     const SaSchedule s = saSchedule(T0, A, ScheduleShape::kLinear, 1);
     McRunOptions opt;
     opt.kernel = k;
-    const MonteCarloBatch b = simulatedAnnealing(h, s, id, 0, R, false, opt);
-    double m = 0, m2 = 0;
-    for (double e : b.energy) m += e, m2 += e * e;
-    m /= R;
-    return std::make_pair(m, (m2 / R - m * m) / (R - 1));
+    return test::meanAndError(simulatedAnnealing(h, s, id, 0, R, false, opt).energy);
   };
-  const auto [mf, vf] = stats(fast, steps);
-  const auto [mr, vr] = stats(McKernel::kReference, steps);
-  EXPECT_NEAR(mf, mr, 3 * std::sqrt(vf + vr)) << mcKernelName(fast) << " " << h.name;
+  const test::MeanAndError f = stats(fast, steps), r = stats(McKernel::kReference, steps);
+  EXPECT_NEAR(f.mean, r.mean, 3 * std::hypot(f.error, r.error)) << mcKernelName(fast) << " " << h.name;
   // The comparison resolves the dynamics: a quarter of the steps gives a mean many error bars away.
-  const auto [mq, vq] = stats(McKernel::kReference, steps / 4);
-  EXPECT_GT(std::abs(mq - mf), 3 * std::sqrt(vf + vq)) << mcKernelName(fast) << " " << h.name;
+  const test::MeanAndError q = stats(McKernel::kReference, steps / 4);
+  EXPECT_GT(std::abs(q.mean - f.mean), 3 * std::hypot(f.error, q.error)) << mcKernelName(fast) << " " << h.name;
 }
 
 TEST(FastKernels, AnnealingAgreesWithTheReferenceKernel) {

@@ -150,17 +150,12 @@ TEST(SimulatedQuantumAnnealing, AnnealingAgreesWithTheReferenceKernel) {
   auto stats = [&](const Hamiltonian& h, McKernel k) {
     McRunOptions opt;
     opt.kernel = k;
-    const MonteCarloBatch b = simulatedQuantumAnnealing(h, s, id, 0, R, false, opt);
-    double m = 0, m2 = 0;
-    for (double e : b.energy) m += e, m2 += e * e;
-    m /= R;
-    return std::make_pair(m, (m2 / R - m * m) / (R - 1));
+    return test::meanAndError(simulatedQuantumAnnealing(h, s, id, 0, R, false, opt).energy);
   };
   for (McKernel k : {McKernel::kSparse, McKernel::kDense, McKernel::kPBody}) {
     const Hamiltonian& h = k == McKernel::kPBody ? pbody : two_body;
-    const auto [mf, vf] = stats(h, k);
-    const auto [mr, vr] = stats(h, McKernel::kReference);
-    EXPECT_NEAR(mf, mr, 3 * std::sqrt(vf + vr)) << mcKernelName(k);
+    const test::MeanAndError f = stats(h, k), r = stats(h, McKernel::kReference);
+    EXPECT_NEAR(f.mean, r.mean, 3 * std::hypot(f.error, r.error)) << mcKernelName(k);
   }
 }
 

@@ -11,22 +11,15 @@
 #include "core/error.hpp"
 #include "exact/enumeration.hpp"
 #include "exact/random_hamiltonian.hpp"
+#include "mc_statistics.hpp"
 #include "model/edwards_anderson.hpp"
 #include "model/sherrington_kirkpatrick.hpp"
 
 namespace vna {
 namespace {
 
-struct Stats {
-  double mean = 0, error = 0;
-};
-Stats meanAndError(const std::vector<double>& x) {
-  double m = 0, m2 = 0;
-  for (double v : x) m += v, m2 += v * v;
-  const double n = static_cast<double>(x.size());
-  m /= n;
-  return {m, std::sqrt(std::max(0.0, m2 / n - m * m) / (n - 1))};
-}
+using test::meanAndError;
+using Stats = test::MeanAndError;
 
 TEST(ParallelTempering, TemperaturesAreGeometric) {
   PtSchedule s;
