@@ -296,6 +296,20 @@ CampaignSpec campaignSpecFromConfig(const Config& c, const ModelSpec& base) {
         c.fail("sa.warmup_sweeps", fmt::format("{} warm-up sweeps of {} spins exceed the draws of one stream (2^28 "
                                                "attempts, the multispin kernel's limit)",
                                                s.sa.warmup_sweeps, N));
+      // A kernel named in the config must apply to every instance (auto always does).
+      const std::pair<CampaignMethod, std::pair<const char*, McKernel>> kernels[] = {
+          {CampaignMethod::kSa, {"sa.kernel", s.sa.kernel}},
+          {CampaignMethod::kSqa, {"sqa.kernel", s.sqa.kernel}},
+          {CampaignMethod::kPt, {"pt.kernel", s.pt.kernel}},
+          {CampaignMethod::kPa, {"pa.kernel", s.pa.kernel}}};
+      for (const auto& [m, key_kernel] : kernels) {
+        if (!uses(m) || key_kernel.second == McKernel::kAuto) continue;
+        try {
+          chooseMcKernel(buildMcModel(h), key_kernel.second, m == CampaignMethod::kSa);
+        } catch (const Error& e) {
+          c.fail(key_kernel.first, fmt::format("{} (instance {}, {})", e.what(), index, inst.model.description));
+        }
+      }
       s.instances.push_back(std::move(inst));
     }
   }
