@@ -32,8 +32,8 @@ struct McRunOptions {
   }
 };
 
-// Throws Error for replica ids beyond 2^32, more than 2^32 − 2 steps, or a step needing more than
-// 2^34 words of one stream (2^32 Philox blocks).
+// Throws Error for replica ids beyond 2^32, more than 2^31 − 2 steps, or a step of more than 2^32
+// attempts of one replica.
 void checkMonteCarloBudget(const char* who, std::size_t steps, std::int64_t draws_per_step, std::int64_t first_replica,
                            std::int64_t count);
 

@@ -33,10 +33,11 @@ void checkMonteCarloBudget(const char* who, std::size_t steps, std::int64_t draw
     throw Error(fmt::format("{}: replicas [{}, {}) out of range", who, first_replica, first_replica + count));
   // Step ids below 2^31 − 1: kWarmupStep and the top bit (LaneDraws' second stream) are taken.
   if (steps >= 0x7FFFFFFFull) throw Error(fmt::format("Monte Carlo schedule of {} steps: at most 2^31 - 2", steps));
-  // A stream has 2^32 Philox blocks of 4 words.
-  if (draws_per_step > (std::int64_t(1) << 34))
+  // Attempts of a step are numbered by 32-bit counters (LaneDraws' second stream counts attempts, the
+  // others blocks of them).
+  if (draws_per_step > (std::int64_t(1) << 32))
     throw Error(
-        fmt::format("Monte Carlo step needs {} draws from one stream (at most 2^34): use fewer sweeps per "
+        fmt::format("Monte Carlo step needs {} attempts from one stream (at most 2^32): use fewer sweeps per "
                     "step and more steps",
                     draws_per_step));
 }
@@ -129,8 +130,8 @@ MonteCarloBatch simulatedAnnealing(const Hamiltonian& h, const SaSchedule& sched
   checkMonteCarloBudget("simulatedAnnealing", A, static_cast<std::int64_t>(schedule.sweeps_per_step) * N, first_replica,
                         count);
   if (schedule.warmup_sweeps < 0 || schedule.warmup_sweeps > std::numeric_limits<int>::max() ||
-      static_cast<double>(schedule.warmup_sweeps) * N > 0x1p34)
-    throw Error(fmt::format("simulatedAnnealing: {} warm-up sweeps of {} spins exceed one stream (2^34 draws)",
+      static_cast<double>(schedule.warmup_sweeps) * N > 0x1p32)
+    throw Error(fmt::format("simulatedAnnealing: {} warm-up sweeps of {} spins exceed one stream (2^32 attempts)",
                             schedule.warmup_sweeps, N));
   const McModel model = buildMcModel(h);
   const McKernel kernel = chooseMcKernel(model, options.kernel, /*multispin_allowed=*/true);

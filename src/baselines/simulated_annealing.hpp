@@ -40,7 +40,7 @@ SaSchedule saSchedule(double T0, std::int64_t steps, ScheduleShape shape, int sw
 // Anneals replicas first_replica .. first_replica+count-1 (global ids: they key the random streams;
 // a replica's result does not depend on the batch it runs in). Replicas run in parallel on the host
 // execution space. record_steps fills MonteCarloBatch::step_energy. Throws Error for a schedule
-// longer than 2^32 - 2 steps, a step that would need more than 2^34 draws from one stream, or a
+// longer than 2^31 - 2 steps, a step of more than 2^32 attempts of one replica, or a
 // named kernel that does not apply.
 MonteCarloBatch simulatedAnnealing(const Hamiltonian& h, const SaSchedule& schedule, const McStreamId& id,
                                    std::int64_t first_replica, int count, bool record_steps = false,

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "core/error.hpp"
 #include "model/coupling_file.hpp"
@@ -282,16 +283,21 @@ CampaignSpec campaignSpecFromConfig(const Config& c, const ModelSpec& base) {
         }
       }
       if (t.energy && t.exact_energy) t.tolerance = exactTolerance(*t.energy);
-      // A Monte Carlo step draws from one stream of 2^34 numbers (monte_carlo_stream.hpp).
+      // A Monte Carlo step numbers the attempts of a replica with 32-bit counters (lane_random.hpp).
       const auto uses = [&](CampaignMethod m) { return std::count(s.methods.begin(), s.methods.end(), m) > 0; };
-      if (uses(CampaignMethod::kSa) && static_cast<double>(s.sa.sweeps_per_step) * N > 0x1p34)
-        c.fail("sa.sweeps_per_step", fmt::format("{} sweeps of {} spins per step exceed the 2^34 draws of a step's "
+      if (uses(CampaignMethod::kSa) && static_cast<double>(s.sa.sweeps_per_step) * N > 0x1p32)
+        c.fail("sa.sweeps_per_step", fmt::format("{} sweeps of {} spins per step exceed the 2^32 attempts of a step's "
                                                  "stream: use more steps with fewer sweeps",
                                                  s.sa.sweeps_per_step, N));
-      if (uses(CampaignMethod::kSqa) && static_cast<double>(s.sqa.sweeps_per_step) * N * (s.sqa.slices + 1) > 0x1p34)
-        c.fail("sqa.sweeps_per_step", fmt::format("{} sweeps of {} spins x {} slices per step exceed the 2^34 draws "
+      if (uses(CampaignMethod::kSqa) && static_cast<double>(s.sqa.sweeps_per_step) * N * (s.sqa.slices + 1) > 0x1p32)
+        c.fail("sqa.sweeps_per_step", fmt::format("{} sweeps of {} spins x {} slices per step exceed the 2^32 attempts "
                                                   "of a step's stream: use more steps with fewer sweeps",
                                                   s.sqa.sweeps_per_step, N, s.sqa.slices));
+      for (const auto& [m, key, sweeps] : {std::tuple{CampaignMethod::kPt, "pt.sweeps_per_step", s.pt.sweeps_per_step},
+                                           std::tuple{CampaignMethod::kPa, "pa.sweeps_per_step", s.pa.sweeps_per_step}})
+        if (uses(m) && static_cast<double>(sweeps) * N > 0x1p32)
+          c.fail(key, fmt::format("{} sweeps of {} spins per step exceed the 2^32 attempts of a step's stream", sweeps,
+                                  N));
       if (uses(CampaignMethod::kSa) && static_cast<double>(s.sa.warmup_sweeps) * N > 0x1p28)
         c.fail("sa.warmup_sweeps", fmt::format("{} warm-up sweeps of {} spins exceed the draws of one stream (2^28 "
                                                "attempts, the multispin kernel's limit)",
