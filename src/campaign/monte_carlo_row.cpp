@@ -122,10 +122,12 @@ RowResult monteCarloRow(const Comm& comm, const CampaignSpec& spec, const Campai
   const Range mine = blockRange(u.count, comm.rank(), comm.size());
   McRunOptions opt;
   opt.poll = poll;
-  // The same interval on every rank: from the row's total work per step.
+  // The same interval on every rank: about 2^25 attempts of the busiest rank (a second or two on the
+  // reference kernel or an underfilled SIMD group, milliseconds on full fast groups; one vote costs
+  // microseconds), so a stop comes within seconds.
+  const double busiest = u.attempts_per_step * static_cast<double>((u.count + comm.size() - 1) / comm.size());
   opt.poll_every = poll_every > 0 ? poll_every
-                                  : std::max<std::int64_t>(1, static_cast<std::int64_t>(
-                                                                  0x1p28 / (u.attempts_per_step * u.count)));
+                                  : std::max<std::int64_t>(1, static_cast<std::int64_t>(0x1p25 / std::max(1.0, busiest)));
   const MonteCarloBatch b = runBatch(spec, h, m, A, streamOf(spec, inst, m), mine, opt);
 
   RowResult r;

@@ -23,7 +23,7 @@ bool isMonteCarlo(CampaignMethod m);
 std::vector<std::string> monteCarloKernels(const CampaignSpec& spec);
 
 // Collective. `poll` is called between annealing steps, at the same steps on every rank (every
-// poll_every steps; 0: about every 2^28 attempts of the row), so it may agree on a stop and throw.
+// poll_every steps; 0: about every 2^25 attempts of the busiest rank), so it may agree on a stop and throw.
 RowResult monteCarloRow(const Comm& comm, const CampaignSpec& spec, const CampaignInstance& inst, CampaignMethod m,
                         std::int64_t A, const GroundTruthInfo& truth, const std::function<void()>& poll,
                         std::int64_t poll_every = 0);

@@ -9,9 +9,12 @@
 
 namespace vna {
 
+// Cells of the campaign file that hold no value (yet).
+inline constexpr double kCampaignNaN = std::numeric_limits<double>::quiet_NaN();
+
 struct RowResult {
-  static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-  double min_energy = kNaN, mean_energy = kNaN, energy_std = kNaN, ground_state_fraction = kNaN, best_energy = kNaN;
+  double min_energy = kCampaignNaN, mean_energy = kCampaignNaN, energy_std = kCampaignNaN,
+         ground_state_fraction = kCampaignNaN, best_energy = kCampaignNaN;
   std::int64_t samples = 0, attempts = 0;
   std::vector<Bit> best_bits;          // empty: no configuration kept
   std::vector<double> replica_energy;  // per replica

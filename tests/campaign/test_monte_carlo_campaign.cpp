@@ -92,7 +92,9 @@ TEST(MonteCarloCampaign, AStopInsideARowIsRerunOnResume) {
   // Row 5 = instance 0, pt, 60 steps: SIGTERM at its first step; the row is abandoned.
   const auto r1 = campaign(out, 2, "", "VNA_CAMPAIGN_SIGNAL_IN_ROW=5");
   EXPECT_EQ(r1.exit_code, 3) << r1.out;
-  EXPECT_NE(r1.out.find("interrupted in row 5 after 5 of 16 rows"), std::string::npos) << r1.out;
+  EXPECT_NE(r1.out.find("stopped by a signal in a pt row of instance 0 (row 5); 5 of 16 rows are done"),
+            std::string::npos)
+      << r1.out;
   ASSERT_TRUE(fs::exists(out.string() + ".partial"));
   const auto r2 = campaign(out, 1, "--resume");
   EXPECT_EQ(r2.exit_code, 0) << r2.out;
