@@ -52,6 +52,7 @@ TEST(PaperInputs, FollowThePublishedProtocolAndTheReducedOnesOnlyShrinkIt) {
       for (const char* key : {"anneal.T0", "anneal.learning_rate", "sa.T0", "sqa.gamma0", "sqa.T"})
         EXPECT_EQ(c->getReal(key), full.getReal(key)) << key;
       EXPECT_EQ(c->getInt("sqa.trotter_slices"), full.getInt("sqa.trotter_slices"));
+      EXPECT_EQ(c->getInt("sa.warmup_sweeps"), full.getInt("sa.warmup_sweeps"));
       if (*f.data && !test::haveSharedData(f.data)) continue;  // the instances are not here
       const CampaignSpec spec = campaignSpecFromConfig(*c, modelSpecFromConfig(*c));
       EXPECT_TRUE(spec.usesVariational());
