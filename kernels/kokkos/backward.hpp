@@ -15,21 +15,21 @@ namespace kokkos_backend {
 // their output pointers would force reloads of the members.
 namespace {
 
-// U = [U_0; U_1] and d = [d_0, d_1] enter only through U_1 − U_0 and d_1 − d_0: du, dd += their
+// U = [U_0; U_1] and d = [d_0, d_1] enter only through U_1 − U_0 and d_1 − d_0: du, dd = their
 // gradients from the output layer's per-lane accumulators (∂(U_1 − U_0) [d_h][W], then ∂(d_1 − d_0) [W]).
 template <class Scalar, int W>
-KOKKOS_INLINE_FUNCTION void addOutputGradient(const Scalar* grad_u, int hidden, double* du, double* dd) {
+KOKKOS_INLINE_FUNCTION void writeOutputGradient(const Scalar* grad_u, int hidden, double* du, double* dd) {
   const Scalar* grad_d = grad_u + hidden * W;
   for (int i = 0; i < hidden; ++i) {
     double part = 0.0;
     for (int w = 0; w < W; ++w) part += grad_u[i * W + w];
-    du[i] -= part;
-    du[hidden + i] += part;
+    du[i] = -part;
+    du[hidden + i] = part;
   }
   double part = 0.0;
   for (int w = 0; w < W; ++w) part += grad_d[w];
-  dd[0] -= part;
-  dd[1] += part;
+  dd[0] = -part;
+  dd[1] = part;
 }
 
 // How the backward pass lays out its work and its gradient accumulators.
@@ -141,15 +141,13 @@ struct BackwardFunctor {
     for (int e = 0; e < g.rows * W; ++e) dstate[e] = Scalar(0);
   }
 
-  // kPerSite: the accumulators of one position become the site's slices of grad(p, ·).
+  // kPerSite: the accumulators of one position become the site's slices of grad(p, ·), every entry
+  // written once.
   KOKKOS_INLINE_FUNCTION void flush(int p, int site, const Scalar* acc) const {
     double* dst[SiteMap::kMaxBlocks];
-    for (int b = 0; b < map.count; ++b) {
-      dst[b] = &grad(p, map.offset[b] + static_cast<std::size_t>(site) * map.stride[b]);
-      for (int e = 0; e < map.local[b + 1] - map.local[b]; ++e) dst[b][e] = 0.0;
-    }
-    cell.addGradient(acc, dst);
-    addOutputGradient<Scalar, W>(acc + cell.gradSize(), cell.hidden(), dst[map.count - 2], dst[map.count - 1]);
+    for (int b = 0; b < map.count; ++b) dst[b] = &grad(p, map.offset[b] + static_cast<std::size_t>(site) * map.stride[b]);
+    cell.writeGradient(acc, dst);
+    writeOutputGradient<Scalar, W>(acc + cell.gradSize(), cell.hidden(), dst[map.count - 2], dst[map.count - 1]);
   }
 };
 

@@ -24,8 +24,8 @@
 //                                   output layer; a multi-layer cell may add to its own lower rows),
 //                                   accumulates ∂L/∂nb[j] into dnb[j] and the parameter gradients
 //                                   into grad
-//   addGradient(grad, dst)          dst[b][e] += gradEntry of entry e of the cell's block b, every
-//                                   entry at once (the per-site reduction)
+//   writeGradient(grad, dst)        dst[b][e] = gradEntry of entry e of the cell's block b, every
+//                                   entry at once, each written once (the per-site flush)
 //   numParams(), gradEntry(grad, j) entry j of one site's layout (ParamLayout::siteLayout(): the
 //                                   cell's blocks are its first numParams() entries) from the
 //                                   accumulators; with per-site weights the engine keeps one set of

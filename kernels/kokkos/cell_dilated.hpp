@@ -142,20 +142,20 @@ class DilatedCell {
     return grad[grad_offset_[l - 1] + m * hp + i];
   }
 
-  // dst[b][e] += gradEntry of entry e of the cell's block b (W1, c1, W2, c2, ...), for every entry at
+  // dst[b][e] = gradEntry of entry e of the cell's block b (W1, c1, W2, c2, ...), for every entry at
   // once.
-  KOKKOS_INLINE_FUNCTION void addGradient(const Scalar* grad, double* const* dst) const {
+  KOKKOS_INLINE_FUNCTION void writeGradient(const Scalar* grad, double* const* dst) const {
     const int h = hidden_, hp = hidden_padded_;
     for (int l = 1; l <= layers_; ++l) {
       const int width = inputWidth(l);
       double* dw = dst[2 * (l - 1)];
       for (int i = 0; i < h; ++i)
-        for (int m = 0; m < width; ++m) dw[i * width + m] += grad[grad_offset_[l - 1] + m * hp + i];
+        for (int m = 0; m < width; ++m) dw[i * width + m] = grad[grad_offset_[l - 1] + m * hp + i];
       const Scalar* dbias = grad + lane_grad_offset_ + (l - 1) * h * W;
       for (int i = 0; i < h; ++i) {
         double sum = 0.0;
         for (int w = 0; w < W; ++w) sum += dbias[i * W + w];
-        dst[2 * (l - 1) + 1][i] += sum;
+        dst[2 * (l - 1) + 1][i] = sum;
       }
     }
   }

@@ -133,17 +133,17 @@ class TensorizedCell {
     return grad[m * K * hp + t * hp + i];
   }
 
-  // dst[b][e] += gradEntry of entry e of the cell's block b (T, then c), for every entry at once.
-  KOKKOS_INLINE_FUNCTION void addGradient(const Scalar* grad, double* const* dst) const {
+  // dst[b][e] = gradEntry of entry e of the cell's block b (T, then c), for every entry at once.
+  KOKKOS_INLINE_FUNCTION void writeGradient(const Scalar* grad, double* const* dst) const {
     const int h = hidden_, K = inner(), hp = hidden_padded_;
     for (int m = 0; m < slots(); ++m)
       for (int i = 0; i < h; ++i)
-        for (int t = 0; t < K; ++t) dst[0][m * h * K + i * K + t] += grad[m * K * hp + t * hp + i];
+        for (int t = 0; t < K; ++t) dst[0][m * h * K + i * K + t] = grad[m * K * hp + t * hp + i];
     const Scalar* dbias = grad + slots() * K * hp;
     for (int i = 0; i < h; ++i) {
       double sum = 0.0;
       for (int w = 0; w < W; ++w) sum += dbias[i * W + w];
-      dst[1][i] += sum;
+      dst[1][i] = sum;
     }
   }
 

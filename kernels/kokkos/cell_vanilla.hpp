@@ -108,18 +108,18 @@ class VanillaCell {
     return 0.0;  // unreachable for idx < numParams()
   }
 
-  // dst[b][e] += gradEntry of entry e of the cell's block b (blocks in layout order: W_j, then c),
+  // dst[b][e] = gradEntry of entry e of the cell's block b (blocks in layout order: W_j, then c),
   // for every entry at once.
-  KOKKOS_INLINE_FUNCTION void addGradient(const Scalar* grad, double* const* dst) const {
+  KOKKOS_INLINE_FUNCTION void writeGradient(const Scalar* grad, double* const* dst) const {
     const int h = hidden_, in = h + 2, hp = hidden_padded_;
     for (int j = 0; j < inputs_; ++j)
       for (int i = 0; i < h; ++i)
-        for (int m = 0; m < in; ++m) dst[j][i * in + m] += grad[j * in * hp + m * hp + i];
+        for (int m = 0; m < in; ++m) dst[j][i * in + m] = grad[j * in * hp + m * hp + i];
     const Scalar* dbias = grad + inputs_ * in * hp;
     for (int i = 0; i < h; ++i) {
       double sum = 0.0;
       for (int w = 0; w < W; ++w) sum += dbias[i * W + w];
-      dst[inputs_][i] += sum;
+      dst[inputs_][i] = sum;
     }
   }
 
