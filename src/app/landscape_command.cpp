@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "landscape/directions.hpp"
 #include "landscape/landscape.hpp"
+#include "landscape/roughness.hpp"
 #include "landscape/trajectory.hpp"
 
 namespace vna {
@@ -359,6 +360,8 @@ nlohmann::json runLandscapeCommand(const CommandContext& ctx) {
     throw Interrupted(fmt::format("interrupted: the finished points are saved in {}; continue with --resume",
                                   file.partialPath().string()));
   h5::writeAttribute(root, "compute_seconds", outcome.seconds);
+  std::vector<LandscapeRoughness> roughness;
+  for (const auto& sn : snapshots) roughness.push_back(addRoughness(h5::openGroup(root, "landscape/" + sn.label)));
   file.commit();
 
   nlohmann::json j;
@@ -382,9 +385,13 @@ nlohmann::json runLandscapeCommand(const CommandContext& ctx) {
     e["nonfinite_points"] = sum.nonfinite_points;
     e["loss_min"] = std::isfinite(sum.loss_min) ? nlohmann::json(sum.loss_min) : nlohmann::json();
     e["loss_max"] = std::isfinite(sum.loss_max) ? nlohmann::json(sum.loss_max) : nlohmann::json();
+    e["roughness"] = roughnessJson(roughness[k]);
     j["snapshots"].push_back(e);
-    ctx.log.info("{}: {} points, {} non-finite, loss from {:.6g} to {:.6g}", sum.label, sum.points_done,
-                 sum.nonfinite_points, sum.loss_min, sum.loss_max);
+    ctx.log.info("{}: {} points, {} non-finite, loss from {:.6g} to {:.6g}, roughness {:.3g} ± {:.2g} (first "
+                 "differences / noise), {:.3g} ± {:.2g} (second)",
+                 sum.label, sum.points_done, sum.nonfinite_points, sum.loss_min, sum.loss_max,
+                 roughness[k].first.ratio, roughness[k].first.ratio_err, roughness[k].second.ratio,
+                 roughness[k].second.ratio_err);
   }
   ctx.log.info("wrote {} ({} points in {:.1f} s)", file.path().string(), outcome.points_computed, outcome.seconds);
   return j;
