@@ -227,10 +227,13 @@ def nanmean(values):
 
 
 def anneal_seconds(path):
-    """Sum of the per-update wall times stored by vna (all pieces of a resumed run)."""
+    """Sum of the per-update wall times stored by vna (all pieces of a resumed run); an update that took over
+    100 times the median (the process was stopped meanwhile) counts as the median."""
     import h5py
     with h5py.File(path, "r") as f:
-        return float(f["anneal/timing/update_seconds"][()].sum())
+        t = f["anneal/timing/update_seconds"][()]
+    med = float(np.median(t)) if len(t) else 0.0
+    return float(np.where(t > 100 * med, med, t).sum())
 
 
 def summarize(run, path):

@@ -164,7 +164,7 @@ def fig4(d, out, clip, summary):
         for c, (title, label) in enumerate(zip(("beginning (after warmup)", "middle", "end"), chosen)):
             s = by[label]
             cs = contour(axes[r][c], s) or cs
-            axes[r][c].set_title(f"{name} {title}: {plot_landscape.panel_title(s)}", fontsize=9)
+            axes[r][c].set_title(f"{name}, {title}\n{plot_landscape.panel_title(s)}", fontsize=9)
             axes[r][c].set_xlabel("α")
             axes[r][c].set_ylabel("β")
         summary.setdefault("fig4", {})[name] = {"snapshots": chosen}
