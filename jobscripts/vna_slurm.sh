@@ -7,14 +7,22 @@
 # Signals, and why the batch shell is involved:
 #   --signal=B:USR1@T  SLURM sends SIGUSR1 to this batch shell only, T seconds before the time limit.
 #                      The trap below asks every vna rank to checkpoint and stop (SIGTERM to the job
-#                      steps with scancel, or to the local ranks with mpiexec); vna exits with 3 and
-#                      the script requeues the job, which resumes from the checkpoint.
-#                      (vna's own SIGUSR1 means "checkpoint and go on": useless right before a kill.)
+#                      steps with scancel; SIGUSR2 to mpiexec, which forwards it to every rank on every
+#                      node); vna exits with 3 and the script requeues the job, which resumes from the
+#                      checkpoint. (vna's own SIGUSR1 means "checkpoint and go on": useless right before
+#                      a kill.)
 #   SIGTERM            preemption, `scontrol requeue`, scancel, or the time limit itself: SLURM signals
 #                      every process of the job (the ranks too) and kills them KillWait seconds later.
 #                      vna checkpoints and exits with 3; the script only waits for it (calling scancel
 #                      from here while SLURM ends the job would block), and SLURM decides what comes
-#                      next (a preempted or requeued job restarts and resumes).
+#                      next (a preempted or requeued job restarts and resumes). mpiexec answers its own
+#                      SIGTERM by ending the job with 1 whatever the ranks did: vna's rank 0 writes its
+#                      exit code to $VNA_EXIT_STATUS_FILE, which the script reads instead.
+#
+# Threads: Kokkos' OpenMP backend runs OMP_NUM_THREADS threads per rank. The script sets it from
+# SLURM_CPUS_PER_TASK (1 when unset: one CPU per task), never from an inherited value, and binds the
+# threads (OMP_PROC_BIND=spread, OMP_PLACES=threads, unless set); VNA_THREADS overrides the count.
+# vna prints the count in `vna info` and stores it in every result (threads_per_rank).
 #
 # Environment understood by every jobscript:
 #   VNA             the vna executable (default: `vna` on PATH)
@@ -58,20 +66,33 @@ vna_setup() {
       # (OpenMPI's default: 1): leave vna time to write its checkpoint. OpenMPI waits that long twice
       # whenever it ends a job early, which must fit in SLURM's KillWait (30 s by default).
       export OMPI_MCA_odls_base_sigkill_timeout=${OMPI_MCA_odls_base_sigkill_timeout:-10}
-      vna__launch=(mpiexec -n "${SLURM_NTASKS:-1}")
+      # -x: ranks on other nodes get these variables too.
+      vna__launch=(mpiexec -n "${SLURM_NTASKS:-1}" -x OMP_NUM_THREADS -x OMP_PROC_BIND -x OMP_PLACES
+                   -x VNA_EXIT_STATUS_FILE)
       ;;
     none) ;;
     *) vna_die "VNA_LAUNCHER=$VNA_LAUNCHER: use srun, mpiexec or none" ;;
   esac
   # shellcheck disable=SC2206  # word splitting of user options is intended
   [ -n "${VNA_LAUNCH_ARGS:-}" ] && vna__launch+=($VNA_LAUNCH_ARGS)
-  # Kokkos' OpenMP backend uses OMP_NUM_THREADS threads per rank: default to the cores of a task.
-  if [ -n "${SLURM_CPUS_PER_TASK:-}" ]; then export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$SLURM_CPUS_PER_TASK}; fi
+  # Threads per rank: the task's CPUs (an inherited OMP_NUM_THREADS would oversubscribe them).
+  if [ -n "${SLURM_JOB_ID:-}" ]; then
+    OMP_NUM_THREADS=${VNA_THREADS:-${SLURM_CPUS_PER_TASK:-1}}
+  else
+    OMP_NUM_THREADS=${VNA_THREADS:-${OMP_NUM_THREADS:-1}}
+  fi
+  export OMP_NUM_THREADS
+  export OMP_PROC_BIND=${OMP_PROC_BIND:-spread} OMP_PLACES=${OMP_PLACES:-threads}
+  # mpiexec binds each rank to one core by default: give it the task's cores instead.
+  if [ "$VNA_LAUNCHER" = mpiexec ] && [ "${OMP_NUM_THREADS:-1}" -gt 1 ]; then
+    vna__launch+=(--map-by "slot:PE=$OMP_NUM_THREADS" --bind-to core)
+  fi
   vna__child="" vna__warned=0 vna__terminating=0
   trap vna__on_usr1 USR1
   trap vna__on_term TERM
   vna_log "job ${SLURM_JOB_ID:-(not under SLURM)}${SLURM_ARRAY_TASK_ID:+ array task $SLURM_ARRAY_TASK_ID}" \
-    "restart ${SLURM_RESTART_COUNT:-0} on ${SLURM_JOB_NODELIST:-$(hostname -s)}: $VNA_BIN via ${vna__launch[*]:-(direct)}"
+    "restart ${SLURM_RESTART_COUNT:-0} on ${SLURM_JOB_NODELIST:-$(hostname -s)}: $VNA_BIN via ${vna__launch[*]:-(direct)}," \
+    "${OMP_NUM_THREADS:-1} thread(s) per rank"
 }
 
 # Asks the running vna ranks to checkpoint and stop.
@@ -81,8 +102,9 @@ vna__stop_child() {
     # srun would turn a SIGTERM of its own into a kill of the step; signal the steps' tasks instead.
     # (timeout: scancel retries for as long as SLURM is already ending the job.)
     srun) timeout 20 scancel --signal=TERM "$SLURM_JOB_ID" || vna_log "scancel --signal=TERM failed" ;;
-    # The ranks on this node are mpiexec's children.
-    mpiexec) pkill -TERM -P "$vna__child" || true ;;
+    # mpiexec forwards SIGUSR2 to every rank (on every node) and then reports vna's exit code; a
+    # SIGTERM would make it kill the ranks and exit with 1.
+    mpiexec) kill -USR2 "$vna__child" 2>/dev/null || true ;;
     none) kill -TERM "$vna__child" 2>/dev/null || true ;;
   esac
 }
@@ -135,7 +157,10 @@ vna_run() {
   [ "$vna__terminating" = 1 ] && exit 3
   if [ -e "$output.partial" ]; then vna_log "resuming $output.partial"; fi
   vna_log "${vna__launch[*]:+${vna__launch[*]} }$VNA_BIN ${args[*]}"
-  "${vna__launch[@]}" "$VNA_BIN" "${args[@]}" &
+  # Rank 0 writes vna's own exit code here (next to the output: a file system rank 0 sees).
+  local status_file="$output.exit-status"
+  rm -f "$status_file"
+  VNA_EXIT_STATUS_FILE=$status_file "${vna__launch[@]}" "$VNA_BIN" "${args[@]}" &
   vna__child=$!
   local rc
   # `wait` returns early (status > 128) whenever a trapped signal arrives: wait again while vna runs.
@@ -145,6 +170,15 @@ vna_run() {
     kill -0 "$vna__child" 2>/dev/null || break
   done
   vna__child=""
+  if [ "$rc" != 0 ] && [ -s "$status_file" ]; then
+    local vna_rc
+    vna_rc=$(head -c 8 "$status_file" | tr -dc 0-9)
+    if [ -n "$vna_rc" ] && [ "$vna_rc" != "$rc" ]; then
+      vna_log "the launcher ended with code $rc; vna itself ended with $vna_rc"
+      rc=$vna_rc
+    fi
+  fi
+  rm -f "$status_file"
   case $rc in
     0)
       vna_log "vna $command finished: $output"

@@ -2,18 +2,18 @@
 // What an RnnEngine is built from: the cell, the hidden size, the lattice whose autoregressive
 // order the network follows, and the backend that runs it.
 #include <cstddef>
-#include <string>
+#include <cstdint>
 
 #include "model/lattice.hpp"
 #include "param_layout.hpp"
 
 namespace vna {
 
-// Which implementation runs the engine. kKokkos: the Kokkos kernels (kernels/*.hpp; on the host with
+// Which implementation runs the engine. kKokkos: the Kokkos kernels (kernels/kokkos; on the host with
 // Debian's Serial Kokkos). kCuda: the native CUDA kernels (kernels/cuda, in builds with
-// VNA_ENABLE_CUDA; vanilla cells; other cells fall back to kKokkos, see RnnEngine::backendDescription).
-// kDefault: whatever this process selected with setDefaultBackend (vna's commands select it from
-// backend.device), so that drivers never need to know.
+// VNA_ENABLE_CUDA; vanilla cells; other cells fall back to kKokkos, see backend_registry.hpp).
+// kDefault: whatever this process selected with setDefaultBackend (backend_registry.hpp; vna's
+// commands select it from backend.device), so that drivers never need to know.
 enum class Backend { kDefault, kKokkos, kCuda };
 
 struct EngineConfig {
@@ -26,12 +26,11 @@ struct EngineConfig {
   Backend backend = Backend::kDefault;
 };
 
-// The backend Backend::kDefault stands for in this process (kKokkos until set). Selecting kCuda in a
-// build without CUDA throws Error.
-void setDefaultBackend(Backend backend);
-Backend defaultBackend();
-std::string backendName(Backend backend);  // "default", "kokkos", "cuda"
-// Whether this build contains the native CUDA backend.
-bool cudaBackendBuilt();
+// Counters of the sampling random stream besides (position, sample, stream id): see sampling_rule.hpp.
+struct SampleCounters {
+  std::uint64_t seed = 0;
+  std::uint32_t step = 0;          // annealing step (or any per-call counter)
+  std::uint32_t first_sample = 0;  // sample s of this call uses counter first_sample + s
+};
 
 }  // namespace vna

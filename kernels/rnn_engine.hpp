@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "engine_checks.hpp"
 #include "engine_config.hpp"
 #include "model/hamiltonian.hpp"
 #include "param_layout.hpp"
@@ -25,13 +26,6 @@ namespace vna {
 // Whether a forward pass stores what gradient() needs (hidden states and output probabilities of
 // every position: P × M × N × (d_h + 3) Scalars) or keeps only a rolling buffer per work item.
 enum class Activations { kDiscard, kKeep };
-
-// Counters of the sampling random stream besides (position, sample, stream id): see sampling_rule.hpp.
-struct SampleCounters {
-  std::uint64_t seed = 0;
-  std::uint32_t step = 0;          // annealing step (or any per-call counter)
-  std::uint32_t first_sample = 0;  // sample s of this call uses counter first_sample + s
-};
 
 template <class Scalar>
 class RnnEngine {
@@ -86,7 +80,7 @@ class RnnEngine {
   // the same params and bits (bits are checked; a mismatch throws Error); they stay valid for
   // gradient(). Results equal logProb() of the flipped configurations up to rounding. Backends
   // without this kernel (the native CUDA one) materialize the flipped configurations in blocks and
-  // call their logProb(): same results, no check of the kept activations.
+  // call their logProb(): same results.
   using FlipLogProbView = Kokkos::View<double***, Kokkos::LayoutRight, memory_space>;
   void logProbFlips(const execution_space& space, const ParamsView& params, const ConstBitsView& bits,
                     const FlipLogProbView& logp_flip);
@@ -107,7 +101,7 @@ class RnnEngine {
 
   // The backend that runs this engine (kKokkos or kCuda; never kDefault), and a description for logs
   // and provenance: "kokkos (Serial)", "cuda (NVIDIA H100 80GB HBM3, device 0)", or the Kokkos path
-  // with the reason the CUDA backend was not used for this network.
+  // with the reason the CUDA backend was not used for this network (backend_registry.hpp).
   Backend backend() const { return backend_; }
   const std::string& backendDescription() const { return backend_description_; }
 
@@ -115,12 +109,17 @@ class RnnEngine {
   struct EnergyState;
 
  private:
+  template <class Run>
+  void forward(Activations activations, std::size_t P, std::size_t M, const ConstBitsView& bits, Run&& run);
+
   EngineConfig config_;
   ParamLayout layout_;
   Backend backend_ = Backend::kKokkos;
   std::string backend_description_;
   std::unique_ptr<Impl> impl_;
   std::unique_ptr<EnergyState> energy_;  // setHamiltonian's data for backends without fused energies
+  engine_checks::KeptBatch kept_;        // what the last forward pass with Activations::kKeep stored
+  BitsView kept_bits_;                   // its configurations, for backends without a flip kernel
 };
 
 extern template class RnnEngine<float>;

@@ -52,8 +52,10 @@ if [ $quick = 1 ]; then
 fi
 
 say() { printf '== %s\n' "$*"; }
+# Each invocation appends its jobs' times (a job that found its result done takes ~0 s): the times of
+# a reproduction spread over several invocations add up.
 timings=$out/timings.txt
-: >"$timings"
+echo "== $(date -u '+%F %T') UTC: $([ $quick = 1 ] && echo quick || echo 'paper protocol'), $jobs job(s) at a time" >>"$timings"
 
 # job NAME COMMAND...: runs vna (or a chain of vna commands separated by ';;'), logs to logs/NAME.log,
 # records the wall time. A result that exists is kept (vna refuses to overwrite it; the job says so).
@@ -91,9 +93,11 @@ landscape() {  # landscape CONFIG OUTPUT SOURCE
 }
 exact() {  # exact CONFIG OUTPUT [options]
   if [ -e "$2" ]; then echo "kept $2"; return 0; fi
-  local c=$1 o=$2
+  local c=$1 o=$2 force=()
   shift 2
-  nice -n "${VNA_NICE:-0}" "$vna" exact "$c" --output "$o" "$@"
+  # vna exact has no checkpoints: an interrupted one starts over.
+  [ -e "$o.partial" ] && force=(--force)
+  nice -n "${VNA_NICE:-0}" "$vna" exact "$c" --output "$o" "${force[@]}" "$@"
 }
 
 # The jobs, longest first (they run $jobs at a time; a chain runs its steps in order).

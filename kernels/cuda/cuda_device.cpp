@@ -41,6 +41,15 @@ std::vector<DeviceInfo> listDevices() {
   return out;
 }
 
+std::size_t freeMemoryBytes() {
+  std::size_t free_bytes = 0, total = 0;
+  if (cudaMemGetInfo(&free_bytes, &total) != cudaSuccess) {
+    cudaGetLastError();  // clear the error: this query never fails a run
+    return 0;
+  }
+  return free_bytes;
+}
+
 DeviceChoice selectDeviceForRank(MPI_Comm comm) {
   int world_rank = 0;
   VNA_MPI_CHECK(MPI_Comm_rank(comm, &world_rank));

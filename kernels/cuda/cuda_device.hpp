@@ -23,6 +23,8 @@ int deviceCount(std::string* why = nullptr);
 // Every visible device (empty without any).
 std::vector<DeviceInfo> listDevices();
 DeviceInfo deviceInfo(int index);
+// Free memory of the current device (cudaMemGetInfo); 0 when there is none. Never throws.
+std::size_t freeMemoryBytes();
 
 // Makes this rank use device (rank among the ranks of its node) mod (devices on the node): ranks of a
 // node are found with MPI_Comm_split_type(MPI_COMM_TYPE_SHARED); several ranks may share a device.

@@ -2,7 +2,9 @@
 // The native CUDA engine for the vanilla RNN cells (vanilla1d, vanilla2d): the batched sample /
 // logProb / gradient of RnnEngine (rnn_engine.hpp) as fused CUDA kernels plus cuBLAS. This header is
 // plain C++ with raw pointers, so that nvcc never compiles Kokkos and the Kokkos side never needs CUDA
-// headers; RnnEngine reaches it through cuda_backend.cpp. Design and costs: doc/performance.md,
+// headers; RnnEngine reaches it through cuda_backend.cpp. Files: forward_kernels.cu and
+// backward_kernels.cu (the kernels), launch_plan.cu (tiles, shared-memory footprints, plans),
+// cuda_engine.cu (construction, device-resident calls), staging.cu (host-memory calls). Design and costs: doc/performance.md,
 // "CUDA backend"; the random-stream and probability formulas are sampling_rule.hpp's, shared with
 // the Kokkos backend, so both draw the same samples for the same seeds (up to float rounding).
 //
@@ -13,6 +15,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "network_tables.hpp"
 
 namespace vna {
 namespace cuda {
@@ -27,15 +31,6 @@ struct NetworkSpec {
   std::size_t bias_offset = 0, u_offset = 0, d_offset = 0;
   std::vector<int> order;        // order[k] = site of autoregressive position k
   std::vector<int> predecessor;  // [k * 2 + j] = position read by input j at position k (−1: none)
-};
-
-// The classical part of a Hamiltonian as CSR arrays (see DeviceHamiltonian).
-struct HamiltonianSpec {
-  int num_spins = 0;
-  std::vector<int> term_offsets{0}, term_sites;
-  std::vector<double> term_coeffs;
-  std::vector<int> field_sites;
-  std::vector<double> field_values;
 };
 
 struct Counters {
@@ -55,6 +50,11 @@ struct Profile {
   std::string forward_plan, backward_plan;  // tile, warps per block, blocks, shared memory
 };
 
+// Bytes moved between host and device memory (cumulative; differences give a call's traffic).
+struct Transfers {
+  std::uint64_t to_device = 0, to_host = 0, copies = 0;
+};
+
 template <class Scalar>
 class Engine {
  public:
@@ -69,7 +69,7 @@ class Engine {
   // the gradient layout cannot express, or a row buffer larger than the device's shared memory).
   static std::string unsupportedReason(const NetworkSpec& spec);
 
-  void setHamiltonian(const HamiltonianSpec& hamiltonian);
+  void setHamiltonian(const HamiltonianRows& hamiltonian);
 
   // Host memory in and out; each returns when its outputs are in host memory. bits (sample) and
   // energies may be null: not returned. keep: store what gradient() needs.
@@ -88,6 +88,22 @@ class Engine {
   void gradientOnDevice(const Scalar* params, int P, const std::uint8_t* bits, int M, const double* weights,
                         double* grad);
   void synchronize();
+
+  // What drivers that keep their data on the GPU (the network service, src/network) need besides the
+  // three calls, all on this engine's stream:
+  // copies between host memory and device buffers (counted in transfers(); copyToHost synchronizes),
+  void copyToDevice(void* device_dst, const void* host_src, std::size_t bytes);
+  void copyToHost(void* host_dst, const void* device_src, std::size_t bytes);
+  // params[k] = θ* + α_k δ + β_k η for k < K, rounded to Scalar (parameter_plane.hpp), from
+  // plane = [θ*; δ; η] ([3][n] doubles) and coeffs = [α; β] ([2][K] doubles) in device memory,
+  void expandPlaneOnDevice(const double* plane, const double* coeffs, int K, Scalar* params);
+  // sums[p][s] = Σ_i exp((log p(σ^i) − log p(σ)) / 2) over the N single-spin flips σ^i of bits[p][s]
+  // (local_energy.hpp; logp[p][s] = log p(σ)): the flipped configurations are built and
+  // teacher-forced on the device in blocks within the workspace budget; nothing of size N per sample
+  // leaves it.
+  void flipRatioSumsOnDevice(const Scalar* params, int P, const std::uint8_t* bits, int M, const double* logp,
+                             double* sums);
+  Transfers transfers() const;
 
   // The tiles compiled into this build, and forcing one (benchmarks, tests; VNA_CUDA_TILE=R,C[,W] in
   // the environment does the same for a whole run).

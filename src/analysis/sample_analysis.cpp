@@ -10,10 +10,10 @@
 #include <cstring>
 
 #include "core/error.hpp"
-#include "device_hamiltonian.hpp"
+#include "core/signals.hpp"
 #include "exact/enumeration.hpp"
 #include "io/h5.hpp"
-#include "rnn_engine.hpp"
+#include "network/network.hpp"
 
 namespace vna {
 
@@ -36,205 +36,224 @@ GroundTruth groundTruthFor(const Model& model, const Comm& comm) {
 
 namespace {
 
-// Per (replica, batch) partial sums; combined in batch order on every rank.
-struct BatchSums {
-  double sum_e = 0, sum_e2 = 0, min_e = INFINITY;
-  std::int64_t count = 0, gs = 0;
-};
+// The samples of every replica in batches of kAnalysisBatch, dealt to the ranks cyclically; partial
+// sums per (replica, batch), combined in batch order on every rank.
+class SampleAnalysis {
+ public:
+  SampleAnalysis(const AnalysisSettings& st, const Model& model, const GroundTruth& truth, int R)
+      : st_(st), truth_(truth), R_(R), N_(model.hamiltonian.numSpins()), M_(st.samples),
+        B_(std::min<std::int64_t>(kAnalysisBatch, st.samples)), batches_((M_ + B_ - 1) / B_),
+        tol_(truth.energy ? 1e-9 * std::max(1.0, std::abs(*truth.energy)) : 0.0),
+        sums_(static_cast<std::size_t>(R) * batches_ * 3, 0.0),
+        counts_(static_cast<std::size_t>(R) * batches_ * 2, 0),
+        hist_(truth.reference ? static_cast<std::size_t>(R) * (N_ + 1) : 0, 0),
+        gs_(R) {}
 
-template <class Scalar>
-std::vector<ReplicaAnalysis> analyze(const Comm& comm, const AnalysisSettings& st, const Model& model,
-                                     const GroundTruth& truth, const std::vector<double>& params_all, int R,
-                                     const Log& log) {
-  using Engine = RnnEngine<Scalar>;
-  EngineConfig ec;
-  ec.cell = st.cell;
-  ec.hidden = st.hidden;
-  ec.lattice = model.lattice;
-  Engine engine(ec);
-  const std::size_t n = engine.numParams();
-  const int N = model.hamiltonian.numSpins();
-  if (params_all.size() != static_cast<std::size_t>(R) * n)
-    throw Error(fmt::format("analysis: {} parameters for {} replicas of {}", params_all.size(), R, n));
-  const std::int64_t M = st.samples;
-  const std::int64_t B = std::min<std::int64_t>(kAnalysisBatch, M);
-  const std::int64_t num_batches = (M + B - 1) / B;
-  const double tol = truth.energy ? 1e-9 * std::max(1.0, std::abs(*truth.energy)) : 0.0;
+  std::int64_t batchSize() const { return B_; }
+  std::int64_t numBatches() const { return batches_; }
 
-  Kokkos::View<Scalar**, Kokkos::LayoutRight, typename Engine::memory_space> params("vna::analysis::params", R, n);
-  auto h_params = Kokkos::create_mirror_view(params);
-  for (int r = 0; r < R; ++r)
-    for (std::size_t i = 0; i < n; ++i) h_params(r, i) = static_cast<Scalar>(params_all[r * n + i]);
-  Kokkos::deep_copy(params, h_params);
-  Kokkos::View<std::uint32_t*, typename Engine::memory_space> ids("vna::analysis::ids", R);
-  auto h_ids = Kokkos::create_mirror_view(ids);
-  for (int r = 0; r < R; ++r) h_ids(r) = static_cast<std::uint32_t>(r);
-  Kokkos::deep_copy(ids, h_ids);
-  const DeviceHamiltonian dh(model.hamiltonian);
-  typename Engine::BitsView bits("vna::analysis::bits", R, B, N);
-  typename Engine::LogProbView logp("vna::analysis::logp", R, B);
-  EnergyView energies("vna::analysis::energies", R, B);
-
-  std::vector<double> sums(static_cast<std::size_t>(R) * num_batches * 3, 0.0);  // sum_e, sum_e2, min (as -max)
-  std::vector<std::int64_t> counts(static_cast<std::size_t>(R) * num_batches * 2, 0);
-  std::vector<std::int64_t> hist(truth.reference ? static_cast<std::size_t>(R) * (N + 1) : 0, 0);
-  std::vector<std::map<std::vector<Bit>, std::int64_t>> gs(R);
-  std::vector<std::uint8_t> stored_local;  // rows: replica(4 bytes) sample id (8 bytes) bits (N)
-  std::vector<double> stored_energy_local;
-  const typename Engine::execution_space space;
-  for (std::int64_t b = comm.rank(); b < num_batches; b += comm.size()) {
-    const std::int64_t count = std::min(B, M - b * B);
-    SampleCounters c;
-    c.seed = st.seed;
-    c.step = kAnalysisStep;
-    c.first_sample = static_cast<std::uint32_t>(b * B);
-    engine.sample(space, params, ids, c, bits, logp, Activations::kDiscard);
-    computeEnergies(space, dh, bits, energies);
-    space.fence();
-    auto h_bits = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), bits);
-    auto h_e = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), energies);
-    for (int r = 0; r < R; ++r) {
-      BatchSums s;
+  // Batch b's samples [R][B] (configurations and energies of the network's last sample()).
+  void addBatch(std::int64_t b, const std::vector<Bit>& bits, const std::vector<double>& energies) {
+    const std::int64_t count = std::min(B_, M_ - b * B_);
+    for (int r = 0; r < R_; ++r) {
+      double sum_e = 0, sum_e2 = 0, min_e = INFINITY;
+      std::int64_t gs = 0;
       for (std::int64_t k = 0; k < count; ++k) {
-        const double e = h_e(r, k);
-        s.sum_e += e;
-        s.sum_e2 += e * e;
-        s.min_e = std::min(s.min_e, e);
-        const Bit* row = &h_bits(r, k, 0);
-        if (truth.energy && std::abs(e - *truth.energy) <= tol) {
-          ++s.gs;
-          std::vector<Bit> key(row, row + N);
-          auto it = gs[r].find(key);
-          if (it != gs[r].end())
-            ++it->second;
-          else if (static_cast<std::int64_t>(gs[r].size()) < kMaxDistinctGroundStates)
-            gs[r].emplace(std::move(key), 1);
+        const double e = energies[static_cast<std::size_t>(r) * B_ + k];
+        sum_e += e;
+        sum_e2 += e * e;
+        min_e = std::min(min_e, e);
+        const Bit* row = &bits[(static_cast<std::size_t>(r) * B_ + k) * N_];
+        if (truth_.energy && std::abs(e - *truth_.energy) <= tol_) {
+          ++gs;
+          countGroundState(r, row);
         }
-        if (truth.reference) {
+        if (truth_.reference) {
           int d = 0;
-          for (int i = 0; i < N; ++i) d += row[i] != (*truth.reference)[i];
-          ++hist[static_cast<std::size_t>(r) * (N + 1) + d];
+          for (int i = 0; i < N_; ++i) d += row[i] != (*truth_.reference)[i];
+          ++hist_[static_cast<std::size_t>(r) * (N_ + 1) + d];
         }
-        const std::int64_t id = b * B + k;
-        if (id < st.stored) {
-          const std::uint32_t rr = static_cast<std::uint32_t>(r);
-          const std::uint64_t ii = static_cast<std::uint64_t>(id);
-          const auto* pr = reinterpret_cast<const std::uint8_t*>(&rr);
-          const auto* pi = reinterpret_cast<const std::uint8_t*>(&ii);
-          stored_local.insert(stored_local.end(), pr, pr + 4);
-          stored_local.insert(stored_local.end(), pi, pi + 8);
-          stored_local.insert(stored_local.end(), row, row + N);
-          stored_energy_local.push_back(e);
-        }
+        if (b * B_ + k < st_.stored) store(r, b * B_ + k, row, e);
       }
-      const std::size_t idx = static_cast<std::size_t>(r) * num_batches + b;
-      sums[3 * idx] = s.sum_e;
-      sums[3 * idx + 1] = s.sum_e2;
-      sums[3 * idx + 2] = -s.min_e;  // summed with zeros elsewhere: exact
-      counts[2 * idx] = count;
-      counts[2 * idx + 1] = s.gs;
+      const std::size_t idx = static_cast<std::size_t>(r) * batches_ + b;
+      sums_[3 * idx] = sum_e;
+      sums_[3 * idx + 1] = sum_e2;
+      sums_[3 * idx + 2] = -min_e;  // summed with zeros elsewhere: exact
+      counts_[2 * idx] = count;
+      counts_[2 * idx + 1] = gs;
     }
-    if (log.enabled() && num_batches > 20 && (b / comm.size()) % 20 == 0)
-      log.info("analysis: batch {} of {}", b + 1, num_batches);
   }
-  comm.sumInPlace(sums);
-  comm.sumInPlace(counts);
-  comm.sumInPlace(hist);
 
-  std::vector<ReplicaAnalysis> out(R);
-  for (int r = 0; r < R; ++r) {
-    ReplicaAnalysis& a = out[r];
+  // Collective: every rank's batches combined.
+  std::vector<ReplicaAnalysis> results(const Comm& comm) {
+    comm.sumInPlace(sums_);
+    comm.sumInPlace(counts_);
+    comm.sumInPlace(hist_);
+    std::vector<ReplicaAnalysis> out(R_);
+    for (int r = 0; r < R_; ++r) energyStatistics(r, out[r]);
+    mergeGroundStates(comm, out);
+    gatherStored(comm, out);
+    for (int r = 0; r < R_; ++r) storedPca(out[r]);
+    return out;
+  }
+
+ private:
+  void countGroundState(int r, const Bit* row) {
+    std::vector<Bit> key(row, row + N_);
+    auto it = gs_[r].find(key);
+    if (it != gs_[r].end())
+      ++it->second;
+    else if (static_cast<std::int64_t>(gs_[r].size()) < kMaxDistinctGroundStates)
+      gs_[r].emplace(std::move(key), 1);
+  }
+
+  // Rows of replica (4 bytes), sample id (8 bytes) and bits (N).
+  void store(int r, std::int64_t id, const Bit* row, double e) {
+    const std::uint32_t rr = static_cast<std::uint32_t>(r);
+    const std::uint64_t ii = static_cast<std::uint64_t>(id);
+    const auto* pr = reinterpret_cast<const std::uint8_t*>(&rr);
+    const auto* pi = reinterpret_cast<const std::uint8_t*>(&ii);
+    stored_.insert(stored_.end(), pr, pr + 4);
+    stored_.insert(stored_.end(), pi, pi + 8);
+    stored_.insert(stored_.end(), row, row + N_);
+    stored_energy_.push_back(e);
+  }
+
+  void energyStatistics(int r, ReplicaAnalysis& a) const {
     double se = 0, se2 = 0, mn = INFINITY;
-    for (std::int64_t b = 0; b < num_batches; ++b) {
-      const std::size_t idx = static_cast<std::size_t>(r) * num_batches + b;
-      se += sums[3 * idx];
-      se2 += sums[3 * idx + 1];
-      mn = std::min(mn, -sums[3 * idx + 2]);
-      a.samples += counts[2 * idx];
-      a.ground_state_count += counts[2 * idx + 1];
+    for (std::int64_t b = 0; b < batches_; ++b) {
+      const std::size_t idx = static_cast<std::size_t>(r) * batches_ + b;
+      se += sums_[3 * idx];
+      se2 += sums_[3 * idx + 1];
+      mn = std::min(mn, -sums_[3 * idx + 2]);
+      a.samples += counts_[2 * idx];
+      a.ground_state_count += counts_[2 * idx + 1];
     }
     a.mean_energy = se / a.samples;
     const double var = std::max(0.0, se2 / a.samples - a.mean_energy * a.mean_energy);
     a.energy_err = std::sqrt(var / std::max<std::int64_t>(1, a.samples - 1));
     a.min_energy = mn;
-    if (truth.reference) a.hamming_histogram.assign(hist.begin() + r * (N + 1), hist.begin() + (r + 1) * (N + 1));
+    if (truth_.reference) a.hamming_histogram.assign(hist_.begin() + r * (N_ + 1), hist_.begin() + (r + 1) * (N_ + 1));
   }
 
   // Distinct ground states: gather (replica, count, bits) records and merge.
-  std::vector<std::uint8_t> recs;
-  for (int r = 0; r < R; ++r)
-    for (const auto& [key, cnt] : gs[r]) {
-      const std::uint32_t rr = r;
-      const std::int64_t cc = cnt;
-      recs.insert(recs.end(), reinterpret_cast<const std::uint8_t*>(&rr), reinterpret_cast<const std::uint8_t*>(&rr) + 4);
-      recs.insert(recs.end(), reinterpret_cast<const std::uint8_t*>(&cc), reinterpret_cast<const std::uint8_t*>(&cc) + 8);
-      recs.insert(recs.end(), key.begin(), key.end());
+  void mergeGroundStates(const Comm& comm, std::vector<ReplicaAnalysis>& out) const {
+    std::vector<std::uint8_t> recs;
+    for (int r = 0; r < R_; ++r)
+      for (const auto& [key, cnt] : gs_[r]) {
+        const std::uint32_t rr = r;
+        const std::int64_t cc = cnt;
+        recs.insert(recs.end(), reinterpret_cast<const std::uint8_t*>(&rr), reinterpret_cast<const std::uint8_t*>(&rr) + 4);
+        recs.insert(recs.end(), reinterpret_cast<const std::uint8_t*>(&cc), reinterpret_cast<const std::uint8_t*>(&cc) + 8);
+        recs.insert(recs.end(), key.begin(), key.end());
+      }
+    const auto all = comm.allGatherV(recs);
+    std::vector<std::map<std::vector<Bit>, std::int64_t>> merged(R_);
+    for (std::size_t off = 0; off < all.size(); off += 12 + N_) {
+      std::uint32_t rr;
+      std::int64_t cc;
+      std::memcpy(&rr, &all[off], 4);
+      std::memcpy(&cc, &all[off + 4], 8);
+      merged[rr][std::vector<Bit>(all.begin() + off + 12, all.begin() + off + 12 + N_)] += cc;
     }
-  const auto all = comm.allGatherV(recs);
-  std::vector<std::map<std::vector<Bit>, std::int64_t>> merged(R);
-  for (std::size_t off = 0; off < all.size(); off += 12 + N) {
-    std::uint32_t rr;
-    std::int64_t cc;
-    std::memcpy(&rr, &all[off], 4);
-    std::memcpy(&cc, &all[off + 4], 8);
-    merged[rr][std::vector<Bit>(all.begin() + off + 12, all.begin() + off + 12 + N)] += cc;
-  }
-  for (int r = 0; r < R; ++r) {
-    for (auto& [key, cnt] : merged[r]) out[r].ground_states.emplace_back(key, cnt);
-    std::stable_sort(out[r].ground_states.begin(), out[r].ground_states.end(),
-                     [](const auto& a, const auto& b) { return a.second > b.second; });
-    if (static_cast<std::int64_t>(out[r].ground_states.size()) > kMaxDistinctGroundStates) {
-      out[r].ground_states.resize(kMaxDistinctGroundStates);
-      out[r].ground_states_truncated = true;
+    for (int r = 0; r < R_; ++r) {
+      for (auto& [key, cnt] : merged[r]) out[r].ground_states.emplace_back(key, cnt);
+      std::stable_sort(out[r].ground_states.begin(), out[r].ground_states.end(),
+                       [](const auto& a, const auto& b) { return a.second > b.second; });
+      if (static_cast<std::int64_t>(out[r].ground_states.size()) > kMaxDistinctGroundStates) {
+        out[r].ground_states.resize(kMaxDistinctGroundStates);
+        out[r].ground_states_truncated = true;
+      }
     }
   }
 
-  // Stored samples and their PCA.
-  const auto stored_all = comm.allGatherV(stored_local);
-  const auto stored_e_all = comm.allGatherV(stored_energy_local);
-  const std::int64_t S = std::min(st.stored, M);
-  for (int r = 0; r < R; ++r) {
-    out[r].stored_bits.assign(static_cast<std::size_t>(S) * N, 0);
-    out[r].stored_energy.assign(S, 0.0);
+  void gatherStored(const Comm& comm, std::vector<ReplicaAnalysis>& out) const {
+    const auto stored_all = comm.allGatherV(stored_);
+    const auto stored_e_all = comm.allGatherV(stored_energy_);
+    const std::int64_t S = std::min(st_.stored, M_);
+    for (int r = 0; r < R_; ++r) {
+      out[r].stored_bits.assign(static_cast<std::size_t>(S) * N_, 0);
+      out[r].stored_energy.assign(S, 0.0);
+    }
+    for (std::size_t row = 0, off = 0; off < stored_all.size(); ++row, off += 12 + N_) {
+      std::uint32_t rr;
+      std::uint64_t ii;
+      std::memcpy(&rr, &stored_all[off], 4);
+      std::memcpy(&ii, &stored_all[off + 4], 8);
+      std::copy(stored_all.begin() + off + 12, stored_all.begin() + off + 12 + N_, out[rr].stored_bits.begin() + ii * N_);
+      out[rr].stored_energy[ii] = stored_e_all[row];
+    }
   }
-  for (std::size_t row = 0, off = 0; off < stored_all.size(); ++row, off += 12 + N) {
-    std::uint32_t rr;
-    std::uint64_t ii;
-    std::memcpy(&rr, &stored_all[off], 4);
-    std::memcpy(&ii, &stored_all[off + 4], 8);
-    std::copy(stored_all.begin() + off + 12, stored_all.begin() + off + 12 + N, out[rr].stored_bits.begin() + ii * N);
-    out[rr].stored_energy[ii] = stored_e_all[row];
-  }
-  for (int r = 0; r < R && S >= 2; ++r) {
-    Eigen::MatrixXd X(S, N);
+
+  // PCA coordinates of the stored samples (σ = ±1, centred), signs fixed: deterministic output.
+  void storedPca(ReplicaAnalysis& a) const {
+    const std::int64_t S = static_cast<std::int64_t>(a.stored_energy.size());
+    if (S < 2) return;
+    Eigen::MatrixXd X(S, N_);
     for (std::int64_t k = 0; k < S; ++k)
-      for (int i = 0; i < N; ++i) X(k, i) = 2.0 * out[r].stored_bits[k * N + i] - 1.0;
+      for (int i = 0; i < N_; ++i) X(k, i) = 2.0 * a.stored_bits[k * N_ + i] - 1.0;
     X.rowwise() -= X.colwise().mean();
     Eigen::BDCSVD<Eigen::MatrixXd> svd(X, Eigen::ComputeThinU);
     const auto& sv = svd.singularValues();
     const double total = sv.squaredNorm();
-    out[r].pca.assign(static_cast<std::size_t>(S) * 2, 0.0);
-    out[r].pca_explained.assign(2, 0.0);
+    a.pca.assign(static_cast<std::size_t>(S) * 2, 0.0);
+    a.pca_explained.assign(2, 0.0);
     for (int c = 0; c < 2 && c < sv.size(); ++c) {
-      // Fix the sign so that the largest loading is positive: deterministic output.
+      // The largest loading positive.
       const Eigen::VectorXd u = svd.matrixU().col(c);
       Eigen::Index imax = 0;
       u.cwiseAbs().maxCoeff(&imax);
       const double sign = u(imax) < 0 ? -1.0 : 1.0;
-      for (std::int64_t k = 0; k < S; ++k) out[r].pca[2 * k + c] = sign * u(k) * sv(c);
-      out[r].pca_explained[c] = total > 0 ? sv(c) * sv(c) / total : 0.0;
+      for (std::int64_t k = 0; k < S; ++k) a.pca[2 * k + c] = sign * u(k) * sv(c);
+      a.pca_explained[c] = total > 0 ? sv(c) * sv(c) / total : 0.0;
     }
   }
-  return out;
-}
+
+  const AnalysisSettings& st_;
+  const GroundTruth& truth_;
+  const int R_, N_;
+  const std::int64_t M_, B_, batches_;
+  const double tol_;
+  std::vector<double> sums_;  // [replica][batch]: sum_e, sum_e2, −min
+  std::vector<std::int64_t> counts_, hist_;
+  std::vector<std::map<std::vector<Bit>, std::int64_t>> gs_;
+  std::vector<std::uint8_t> stored_;
+  std::vector<double> stored_energy_;
+};
 
 }  // namespace
 
 std::vector<ReplicaAnalysis> analyzeReplicas(const Comm& comm, const AnalysisSettings& settings, const Model& model,
-                                             const GroundTruth& truth, const std::vector<double>& params, int replicas,
+                                             const GroundTruth& truth, const std::vector<double>& params, int R,
                                              const Log& log) {
-  return settings.double_precision ? analyze<double>(comm, settings, model, truth, params, replicas, log)
-                                   : analyze<float>(comm, settings, model, truth, params, replicas, log);
+  Network network(settings.ansatz, model.lattice, model.hamiltonian);
+  const std::size_t n = network.numParams();
+  if (params.size() != static_cast<std::size_t>(R) * n)
+    throw Error(fmt::format("analysis: {} parameters for {} replicas of {}", params.size(), R, n));
+  std::vector<std::uint32_t> ids(R);
+  for (int r = 0; r < R; ++r) ids[r] = static_cast<std::uint32_t>(r);
+  SampleNeeds needs;
+  needs.configurations = true;
+  SampleAnalysis analysis(settings, model, truth, R);
+  const std::int64_t B = analysis.batchSize(), batches = analysis.numBatches();
+  // Rounds of one batch per rank; before each, the ranks agree on whether a signal asked them to stop
+  // (the analysis has no checkpoint of its own: it is repeated on --resume).
+  const std::int64_t rounds = (batches + comm.size() - 1) / comm.size();
+  for (std::int64_t round = 0; round < rounds; ++round) {
+    if (comm.max(stopRequested() ? 1.0 : 0.0) > 0)
+      throw Interrupted(fmt::format("stopped by a signal in the analysis, after {} of {} batches",
+                                    std::min(batches, round * comm.size()), batches));
+    const std::int64_t b = round * comm.size() + comm.rank();
+    if (b >= batches) continue;
+    SampleCounters c;
+    c.seed = settings.seed;
+    c.step = kAnalysisStep;
+    c.first_sample = static_cast<std::uint32_t>(b * B);
+    network.sample(ParameterSets::explicitSets(params, n), ids, c, static_cast<int>(B), needs);
+    analysis.addBatch(b, network.configurations(), network.energies());
+    if (log.enabled() && batches > 20 && (b / comm.size()) % 20 == 0) log.info("analysis: batch {} of {}", b + 1, batches);
+  }
+  return analysis.results(comm);
 }
 
 void writeAnalysis(hid_t root, const Comm& comm, const AnalysisSettings& st, const Model& model,
@@ -303,7 +322,8 @@ void writeAnalysis(hid_t root, const Comm& comm, const AnalysisSettings& st, con
   }
   h5::writeDataset<std::uint8_t>(g, "samples", {R, S, static_cast<hsize_t>(N)}, sb.data(), rank);
   h5::writeDataset<double>(g, "samples_energy", {R, S}, se.data(), rank);
-  if (pca.size() == R * S * 2) {
+  // PCA needs at least two stored samples per replica (analysis.stored_samples >= 2).
+  if (S >= 2 && pca.size() == R * S * 2) {
     h5::writeDataset<double>(g, "pca", {R, S, 2}, pca.data(), rank);
     h5::writeDataset<double>(g, "pca_explained_variance_ratio", {R, 2}, expl.data(), rank);
   }

@@ -18,22 +18,26 @@
 #include "core/log.hpp"
 #include "core/mpi_comm.hpp"
 #include "model/model.hpp"
-#include "param_layout.hpp"
+#include "network/ansatz.hpp"
 
 namespace vna {
+
+class Config;
 
 inline constexpr std::int64_t kAnalysisBatch = 1000;
 inline constexpr std::uint32_t kAnalysisStep = 0xFFFFFFFFu;
 inline constexpr std::int64_t kMaxDistinctGroundStates = 4096;
 
 struct AnalysisSettings {
+  std::string source;  // vna analyze: the result to analyze ("": the output of this config)
   std::int64_t samples = 100000;
   std::int64_t stored = 1000;
   std::uint64_t seed = 1;  // sampling seed (replicas.seed)
-  CellKind cell = CellKind::kVanilla2d;
-  int hidden = 40;
-  bool double_precision = false;
+  AnsatzSpec ansatz;
 };
+
+// analysis.source, analysis.samples, analysis.stored_samples, replicas.seed and the ansatz.
+AnalysisSettings analysisSettingsFromConfig(const Config& config);
 
 struct GroundTruth {
   std::optional<double> energy;           // E0

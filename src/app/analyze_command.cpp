@@ -1,22 +1,22 @@
 // `vna analyze`: fresh samples from the final networks of an annealing result (split over ranks).
 #include <fmt/format.h>
 
-#include <Kokkos_Core.hpp>
-
 #include "analysis/sample_analysis.hpp"
 #include "app/command.hpp"
 #include "app/model_from_config.hpp"
+#include "app/resource_check.hpp"
 #include "campaign/campaign_analysis.hpp"
 #include "campaign/campaign_spec.hpp"
 #include "core/error.hpp"
+#include "io/source_file.hpp"
+#include "network/backend_selection.hpp"
 
 namespace vna {
 
-AnalysisSettings analysisSettingsFromConfig(const Config& c);
-
 nlohmann::json runAnalyze(const CommandContext& ctx) {
   const Config& cfg = ctx.config;
-  std::string source = cfg.getString("analysis.source");
+  const AnalysisSettings requested = analysisSettingsFromConfig(cfg);
+  std::string source = requested.source;
   if (source.empty()) {
     RunOptions as_anneal = ctx.options;
     as_anneal.command = isCampaignConfig(cfg) ? "campaign" : "anneal";  // the result this config makes
@@ -29,38 +29,46 @@ nlohmann::json runAnalyze(const CommandContext& ctx) {
   if (ctx.comm.isRoot() && !std::filesystem::exists(source))
     problem = fmt::format("analysis.source: annealing result '{}' not found (run `vna anneal` first)", source);
   ctx.comm.throwIfAnyInputError(problem);
+  const SourceFile src = checkSourceFile(ctx.comm, source, "analysis.source",
+                                         {{"anneal", {"anneal/final/params"}}, {"campaign", {"campaign/results/done"}}});
   // A campaign result: residual energies over instances (src/campaign).
-  if (isCampaignResultFile(source, ctx.comm)) return analyzeCampaignResult(ctx.comm, cfg, ctx.options, ctx.log, source);
+  if (src.command == "campaign") return analyzeCampaignResult(ctx.comm, cfg, ctx.options, ctx.log, source);
 
   // The network and the model are those of the annealing run, from the config stored in its file.
-  std::string stored;
   std::vector<double> params;
   std::int64_t replicas = 0;
   {
     h5::Handle f = h5::openFile(source, ctx.comm.raw(), false);
-    if (!h5::exists(f, "anneal/final/params"))
-      throw InputError(fmt::format("{}: has no final parameters (/anneal/final/params): not a complete `vna anneal` result",
-                                   source));
-    stored = h5::readStringAttribute(f, "config");
     std::vector<hsize_t> dims;
     params = h5::readDataset<double>(f, "anneal/final/params", &dims);
     replicas = static_cast<std::int64_t>(dims.at(0));
   }
-  const Config run_cfg = Config::parse(stored, source + ":/config");
+  const Config run_cfg = Config::parse(src.config, source + ":/config", {}, src.config_dir);
+  checkModelFits(ctx.comm, run_cfg, ctx.log, "vna analyze");
   const Model model = buildModelFromConfig(run_cfg);
   AnalysisSettings as = analysisSettingsFromConfig(run_cfg);
-  as.samples = cfg.getInt("analysis.samples");
-  as.stored = cfg.getInt("analysis.stored_samples");
+  as.samples = requested.samples;
+  as.stored = requested.stored;
 
-  const std::string backend = selectBackend(cfg);
-  ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/false);
+  const std::string backend = selectBackend(cfg, &as.ansatz);
+  checkAnalyzeResources(ctx.comm, cfg, run_cfg, model, static_cast<int>(replicas), resultPath(ctx.options, cfg).string(),
+                        ctx.log);
+  std::vector<InputFile> inputs = modelInputFiles(run_cfg);
+  inputs.push_back({source, "the analysis.source"});
+  ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/false, inputs);
   file.writeProvenance(cfg, backend);
   h5::writeAttribute(file.root(), "source", source);
   writeModelGroup(file.root(), "model", model, ctx.comm);
   const GroundTruth truth = groundTruthFor(model, ctx.comm);
   ctx.log.info("{}: analyzing {} replica(s) of {} with {} samples each on {} rank(s)", model.description, replicas,
                source, as.samples, ctx.comm.size());
-  const auto results = analyzeReplicas(ctx.comm, as, model, truth, params, static_cast<int>(replicas), ctx.log);
+  std::vector<ReplicaAnalysis> results;
+  try {
+    results = analyzeReplicas(ctx.comm, as, model, truth, params, static_cast<int>(replicas), ctx.log);
+  } catch (const Interrupted& e) {
+    throw Interrupted(fmt::format("interrupted: {}; nothing was written (`vna analyze` has no checkpoints): run it "
+                                  "again", e.what()));
+  }
   writeAnalysis(file.root(), ctx.comm, as, model, truth, results);
   file.commit();
   nlohmann::json j;

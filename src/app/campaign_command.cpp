@@ -7,23 +7,23 @@
 #include "analysis/sample_analysis.hpp"
 #include "app/command.hpp"
 #include "app/model_from_config.hpp"
+#include "app/resource_check.hpp"
 #include "campaign/campaign_runner.hpp"
 #include "core/error.hpp"
+#include "network/backend_selection.hpp"
 
 namespace vna {
 
-// anneal_command.cpp
-AnalysisSettings analysisSettingsFromConfig(const Config& c);
-void checkAnsatzFitsModel(const Config& c, const Model& model);
 
 nlohmann::json runCampaignCommand(const CommandContext& ctx) {
   const Config& cfg = ctx.config;
+  checkCampaignModels(ctx.comm, cfg, modelSpecFromConfig(cfg), ctx.log);
   const CampaignSpec spec = campaignSpecFromConfig(cfg, modelSpecFromConfig(cfg));
   std::unique_ptr<VariationalRunSettings> variational;
   if (spec.usesVariational()) {
-    for (const auto& inst : spec.instances) checkAnsatzFitsModel(cfg, inst.model);
     variational = std::make_unique<VariationalRunSettings>();
     variational->anneal = annealSettingsFromConfig(cfg);
+    for (const auto& inst : spec.instances) checkAnsatzFitsModel(cfg, variational->anneal.ansatz, inst.model);
     variational->analysis = analysisSettingsFromConfig(cfg);
     for (std::int64_t A : spec.steps) {
       const AnnealPlan& p = variational->anneal.plan;
@@ -32,15 +32,17 @@ nlohmann::json runCampaignCommand(const CommandContext& ctx) {
                  fmt::format("{} annealing steps of {} updates (plus warmup) exceed 2^32 updates", A, p.train));
     }
   }
-  const std::string backend = selectBackend(cfg);
+  const std::string backend = selectBackend(cfg, variational ? &variational->anneal.ansatz : nullptr);
+  int max_spins = 0;
+  for (const auto& inst : spec.instances) max_spins = std::max(max_spins, inst.model.hamiltonian.numSpins());
+  checkCampaignResources(ctx.comm, cfg, max_spins, static_cast<double>(spec.instances.size()),
+                         static_cast<double>(spec.numRows()), spec.usesVariational(),
+                         resultPath(ctx.options, cfg).string(), ctx.log);
 
-  ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true);
-  if (file.resumed() && h5::hasAttribute(file.root(), "config") &&
-      h5::readStringAttribute(file.root(), "config") != cfg.resolvedYaml())
-    throw InputError(
-        fmt::format("{}: was started with a different configuration; resume with the same config and "
-                    "--set options (or use --force to start over)",
-                    file.partialPath().string()));
+  std::vector<InputFile> inputs;
+  for (const auto& [path, what] : spec.input_files) inputs.push_back({path, what});
+  ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/true, inputs);
+  file.checkResumedConfig(cfg);
   file.writeProvenance(cfg, backend);
   const CampaignTable table = runCampaign(ctx.comm, spec, variational.get(), file, ctx.log);
   file.commit();

@@ -16,10 +16,6 @@ struct CommandContext {
   const Log& log;
 };
 
-// Sets the engine's process-wide backend from backend.device (input error when cuda is asked for but
-// not built or not visible on every rank) and returns its provenance string. Collective.
-std::string selectBackend(const Config& config);
-
 // Each returns the command's main results (printed with --json).
 nlohmann::json runExact(const CommandContext& ctx);
 nlohmann::json runAnnealCommand(const CommandContext& ctx);

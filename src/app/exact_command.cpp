@@ -3,13 +3,17 @@
 //   Newman-Moore: degeneracy from the GF(2) rank, f/e/s from the dual-code weight distribution (any L).
 //   Any model with N <= exact.max_enumeration_spins (or enumerate: always, N <= 30): enumeration.
 //   exact.gammas: matrix-free Lanczos, N <= 25.
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <optional>
 
 #include "app/command.hpp"
 #include "app/model_from_config.hpp"
+#include "app/resource_check.hpp"
 #include "core/error.hpp"
+#include "core/memory_budget.hpp"
+#include "core/signals.hpp"
 #include "exact/enumeration.hpp"
 #include "exact/lanczos.hpp"
 #include "exact/newman_moore_exact.hpp"
@@ -114,10 +118,38 @@ void printResults(const Log& log, const Model& model, const ExactResults& r) {
   }
 }
 
+// E0(Γ) and the gap for each Γ, with a progress line every 10 s; stops (Interrupted) on a signal.
+std::vector<double> lanczosScan(const Hamiltonian& h, const std::vector<double>& gammas, const Log& log) {
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  auto last = t0;
+  const TransverseFieldLanczos lanczos(h);
+  std::vector<double> packed;
+  for (double g : gammas) {
+    LanczosOptions o;
+    o.on_step = [&](const char* run, int step, double residual) {
+      if (stopRequested()) throw Interrupted("stopped by a signal");
+      const auto now = Clock::now();
+      if (std::chrono::duration<double>(now - last).count() < 10.0) return;
+      last = now;
+      log.info("  Lanczos Gamma = {}: {} run, step {}{}, {:.0f} s", g, run, step,
+               std::isfinite(residual) ? fmt::format(" (residual {:.1e})", residual) : "",
+               std::chrono::duration<double>(now - t0).count());
+    };
+    const LanczosResult l = lanczos.solve(g, o);
+    packed.insert(packed.end(), {l.gamma, l.ground_energy, l.gap});
+    if (std::chrono::duration<double>(Clock::now() - t0).count() > 10.0)
+      log.info("  Lanczos Gamma = {}: E0/N = {:.12f} ({} + {} steps, {:.0f} s so far)", g, l.ground_energy / h.numSpins(),
+               l.iterations, l.gap_iterations, std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  return packed;
+}
+
 }  // namespace
 
 nlohmann::json runExact(const CommandContext& ctx) {
   const Config& cfg = ctx.config;
+  checkModelFits(ctx.comm, cfg, ctx.log, "vna exact");
   const Model model = buildModelFromConfig(cfg);
   ExactResults r;
   r.n = model.hamiltonian.numSpins();
@@ -135,8 +167,9 @@ nlohmann::json runExact(const CommandContext& ctx) {
       enumerate == "always" || (enumerate == "auto" && r.n <= cfg.getInt("exact.max_enumeration_spins"));
   const bool newman_moore = cfg.getString("model.type") == "newman_moore" && cfg.getReal("model.field") == 0.0;
 
+  checkExactResources(ctx.comm, cfg, model, !gammas.empty(), resultPath(ctx.options, cfg).string(), ctx.log);
   // Open the result before the long computation so that a bad path fails at once.
-  ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/false);
+  ResultFile file(ctx.comm, resultPath(ctx.options, cfg), ctx.options, /*resumable=*/false, modelInputFiles(cfg));
   file.writeProvenance(cfg, "host (exact solvers)");
   writeModelGroup(file.root(), "model", model, ctx.comm);
 
@@ -153,7 +186,14 @@ nlohmann::json runExact(const CommandContext& ctx) {
   }
   if (do_enumerate) {
     ctx.log.info("enumerating all 2^{} states on {} rank(s)", r.n, ctx.comm.size());
-    const EnumerationResult e = enumerateExhaustively(model.hamiltonian, temperatures, ctx.comm, max_states);
+    EnumerationResult e;
+    try {
+      e = enumerateExhaustively(model.hamiltonian, temperatures, ctx.comm, max_states);
+    } catch (const Interrupted& stop) {
+      throw Interrupted(fmt::format("interrupted: {}; nothing was written (`vna exact` has no checkpoints): run it "
+                                    "again",
+                                    stop.what()));
+    }
     if (!newman_moore) {
       r.ground_energy = e.ground_energy;
       r.degeneracy = e.num_ground_states;
@@ -177,10 +217,20 @@ nlohmann::json runExact(const CommandContext& ctx) {
   if (!gammas.empty()) {
     // Rank 0 solves (memory 2^N doubles per vector), then shares the numbers.
     std::vector<double> packed;
+    int stopped = 0;
+    ctx.log.info("Lanczos: 2^{} states, about {} on rank 0, {} value(s) of Gamma", r.n,
+                 formatBytes(8.0 * std::ldexp(8.0, r.n)), gammas.size());
     if (ctx.comm.isRoot()) {
-      const TransverseFieldLanczos lanczos(model.hamiltonian);
-      for (const auto& l : lanczos.scan(gammas)) packed.insert(packed.end(), {l.gamma, l.ground_energy, l.gap});
+      try {
+        packed = lanczosScan(model.hamiltonian, gammas, ctx.log);
+      } catch (const Interrupted&) {
+        stopped = 1;  // the other ranks wait in the broadcast: tell them
+      }
     }
+    ctx.comm.broadcastValue(stopped);
+    if (stopped)
+      throw Interrupted("interrupted by a signal in the Lanczos iteration; nothing was written (`vna exact` has no "
+                        "checkpoints): run it again");
     ctx.comm.broadcast(packed);
     for (std::size_t k = 0; k + 2 < packed.size(); k += 3) {
       LanczosResult l;

@@ -17,6 +17,7 @@ nlohmann::json runInfo(const Comm& comm, const Log& log) {
   j["git_commit"] = build_info::gitCommit();
   j["git_dirty"] = build_info::gitDirty();
   j["mpi_ranks"] = comm.size();
+  j["threads_per_rank"] = hostThreads();
   j["hostname"] = hostName();
   j["backends"] = nlohmann::json::array({"kokkos"});
   if (v.cuda != "not built") j["backends"].push_back("cuda");
@@ -27,6 +28,8 @@ nlohmann::json runInfo(const Comm& comm, const Log& log) {
   log.info("vna {} (git {}{})", v.vna, build_info::gitCommit(), build_info::gitDirty() ? ", modified" : "");
   log.info("  host             {}", hostName());
   log.info("  MPI ranks        {}  ({})", comm.size(), v.mpi);
+  log.info("  threads per rank {}  (Kokkos {}; OMP_NUM_THREADS with the OpenMP backend)", hostThreads(),
+           Kokkos::DefaultHostExecutionSpace::name());
   log.info("  backends         kokkos [{}]{}", v.kokkos_devices,
            v.cuda != "not built" ? fmt::format(", cuda [toolkit {}]", v.cuda) : std::string(", cuda not built"));
 #ifdef VNA_HAVE_CUDA

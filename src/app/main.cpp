@@ -1,134 +1,39 @@
-// The vna executable: `vna <command> CONFIG.yaml [--set key=value]... [--output FILE] [--force]
-// [--json] [--resume]`. An input error is reported once (rank 0) and every rank exits with 2; any
-// other error is reported by the rank that met it and aborts the whole job.
-#include <CLI/CLI.hpp>
+// The vna executable (src/app/cli.hpp): MPI, then Kokkos with its own --kokkos-* options, then vna's
+// command line with the others (so that `vna --help` prints vna's help, not Kokkos').
+// With VNA_EXIT_STATUS_FILE set, rank 0 also writes its exit code there: a launcher that was signalled
+// itself reports its own code (OpenMPI's mpiexec answers SIGTERM with 1 even when the ranks stopped at
+// a checkpoint with 3), so jobscripts/vna_slurm.sh reads vna's from the file.
 #include <Kokkos_Core.hpp>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
 
-#include "app/command.hpp"
-#include "config/schema.hpp"
+#include "app/cli.hpp"
 #include "core/error.hpp"
-#include "core/provenance.hpp"
-
-namespace {
-
-std::string joinArgs(int argc, char** argv) {
-  std::string s;
-  for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
-  return s;
-}
-
-// Rank 0 reads the config; every rank parses the same text, so every rank reaches the same verdict.
-vna::Config loadConfig(const vna::Comm& comm, const vna::RunOptions& opt) {
-  std::string text, problem;
-  if (comm.isRoot()) {
-    std::ifstream in(opt.config_path);
-    if (!in) {
-      problem = fmt::format("cannot open config file '{}': {}", opt.config_path, std::strerror(errno));
-    } else {
-      std::stringstream ss;
-      ss << in.rdbuf();
-      text = ss.str();
-    }
-  }
-  comm.throwIfAnyInputError(problem);
-  comm.broadcast(text);
-  return vna::Config::parse(text, opt.config_path, opt.overrides);
-}
-
-int run(int argc, char** argv, const vna::Comm& comm) {
-  vna::RunOptions opt;
-  opt.command_line = joinArgs(argc, argv);
-  opt.start_time = vna::isoTimeNow();
-
-  CLI::App app{"vna: variational neural annealing and loss landscapes of autoregressive networks on spin models"};
-  app.require_subcommand(1);
-  app.set_version_flag("--version", std::string(vna::libraryVersions().vna));
-  struct Sub {
-    const char* name;
-    const char* help;
-  };
-  const Sub subs[] = {
-      {"exact", "exact results: ground states, degeneracy, free energy, Lanczos E0(Γ)"},
-      {"anneal", "variational classical/quantum annealing of an autoregressive RNN (VCA, VQA), then analysis"},
-      {"analyze", "fresh samples from annealed networks: ground-state statistics, Hamming distances, PCA"},
-      {"campaign", "VCA, VQA, SA and SQA over disorder realizations and annealing lengths: residual energies"},
-      {"landscape", "loss landscapes L(θ* + αδ + βη) around annealing snapshots, with the trajectory"},
-  };
-  for (const auto& s : subs) {
-    CLI::App* sub = app.add_subcommand(s.name, s.help);
-    sub->add_option("config", opt.config_path, "YAML input file")->required()->check(CLI::ExistingFile);
-    sub->add_option("--set", opt.overrides, "override a config key: --set model.L=6")->type_name("KEY=VALUE");
-    sub->add_option("--output,-o", opt.output, "result file (default: output.path)");
-    sub->add_flag("--force", opt.force, "overwrite an existing result");
-    sub->add_flag("--json", opt.json, "print the main results as one JSON object on stdout");
-    sub->add_flag("--resume", opt.resume, "continue an interrupted run from its partial result");
-  }
-  CLI::App* info = app.add_subcommand("info", "backends, devices, ranks, library versions, git commit");
-  info->add_flag("--json", opt.json, "print as JSON");
-  app.add_subcommand("schema", "print the input reference (every config key) as Markdown");
-
-  // A clearer message than CLI11's for the most common slip.
-  if (argc > 1 && argv[1][0] != '-') {
-    std::string names;
-    bool known = false;
-    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
-      names += (names.empty() ? "" : ", ") + sub->get_name();
-      known = known || sub->get_name() == argv[1];
-    }
-    if (!known) throw vna::InputError(fmt::format("unknown command '{}' (commands: {})", argv[1], names));
-  }
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (comm.isRoot()) app.exit(e);  // prints help or the error
-    return e.get_exit_code() == 0 ? vna::kExitOk : vna::kExitInputError;
-  }
-  opt.command = app.get_subcommands().front()->get_name();
-  const vna::Log log(comm.isRoot(), opt.json);
-
-  nlohmann::json result;
-  if (opt.command == "info") {
-    result = vna::runInfo(comm, log);
-  } else if (opt.command == "schema") {
-    if (comm.isRoot()) std::fputs(vna::inputReferenceMarkdown().c_str(), stdout);
-    return vna::kExitOk;
-  } else {
-    const vna::Config config = loadConfig(comm, opt);
-    const vna::CommandContext ctx{comm, config, opt, log};
-    if (opt.command == "exact") result = vna::runExact(ctx);
-    if (opt.command == "anneal") result = vna::runAnnealCommand(ctx);
-    if (opt.command == "analyze") result = vna::runAnalyze(ctx);
-    if (opt.command == "campaign") result = vna::runCampaignCommand(ctx);
-    if (opt.command == "landscape") result = vna::runLandscapeCommand(ctx);
-  }
-  if (opt.json && comm.isRoot()) std::puts(result.dump(2).c_str());
-  return vna::kExitOk;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   vna::MpiSession mpi(&argc, &argv);
   const vna::Comm comm;
-  int code = vna::kExitOk;
-  try {
-    Kokkos::ScopeGuard kokkos(argc, argv);
-    code = run(argc, argv, comm);
-  } catch (const vna::Interrupted& e) {
-    if (comm.isRoot()) std::fprintf(stderr, "vna: %s\n", e.what());
-    code = vna::kExitInterrupted;
-  } catch (const vna::InputError& e) {
-    // Deterministic: every rank has the same message.
-    if (comm.isRoot()) std::fprintf(stderr, "vna: error: %s\n", e.what());
-    code = vna::kExitInputError;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "vna: error on rank %d of %d: %s\n", comm.rank(), comm.size(), e.what());
-    std::fflush(stderr);
-    if (comm.size() > 1) MPI_Abort(comm.raw(), vna::kExitRuntimeError);
-    code = vna::kExitRuntimeError;
+  std::vector<char*> vna_args, kokkos_args;
+  for (int i = 0; i < argc; ++i) {
+    const bool kokkos = i > 0 && std::strncmp(argv[i], "--kokkos-", 9) == 0;
+    if (i == 0 || !kokkos) vna_args.push_back(argv[i]);
+    if (i == 0 || kokkos) kokkos_args.push_back(argv[i]);
   }
+  int kokkos_argc = static_cast<int>(kokkos_args.size());
+  kokkos_args.push_back(nullptr);
+  vna_args.push_back(nullptr);
+  int code = vna::kExitOk;
+  {
+    Kokkos::ScopeGuard kokkos(kokkos_argc, kokkos_args.data());
+    code = vna::runCli(static_cast<int>(vna_args.size()) - 1, vna_args.data(), comm);
+  }
+  const char* status = std::getenv("VNA_EXIT_STATUS_FILE");
+  if (status && *status && comm.isRoot())
+    if (std::FILE* f = std::fopen(status, "w")) {
+      std::fprintf(f, "%d\n", code);
+      std::fclose(f);
+    }
   return code;
 }

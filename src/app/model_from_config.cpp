@@ -33,8 +33,17 @@ Model buildModelFromConfig(const Config& config, int realization) {
     return buildModel(modelSpecFromConfig(config), realization);
   } catch (const InputError& e) {
     // Builders know the file and line; the config location tells which key led there.
-    throw InputError(fmt::format("{} (model defined at {})", e.what(), config.where("model.type")));
+    throw InputError(fmt::format("{} (model defined at {})", e.what(),
+                                 config.hasSection("model") ? config.sectionWhere("model") : config.where("model.type")));
   }
+}
+
+std::vector<InputFile> modelInputFiles(const Config& config) {
+  std::vector<InputFile> out;
+  if (config.has("model.path"))
+    for (const auto& p : config.getStringList("model.path"))
+      out.push_back({config.resolvePath(p), "a coupling file (model.path)"});
+  return out;
 }
 
 void writeModelGroup(hid_t loc, const std::string& group, const Model& model, const Comm& comm) {

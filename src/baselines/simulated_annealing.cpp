@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/signals.hpp"
 
 namespace vna {
 
@@ -82,6 +83,7 @@ MonteCarloBatch simulatedAnnealing(const Hamiltonian& h_in, const SaSchedule& sc
                                }
                              }
                            if (steps_all) steps_all[static_cast<std::size_t>(p) * A + (a - 1)] = e;
+                           if (stopRequested()) break;  // a signal: the caller abandons the run (campaign rows)
                          }
                          // The running sum carries round-off; report the exact energy of the final state.
                          energy_all[p] = h.energy(s);

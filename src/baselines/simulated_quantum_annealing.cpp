@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/signals.hpp"
 
 namespace vna {
 
@@ -113,6 +114,7 @@ MonteCarloBatch simulatedQuantumAnnealing(const Hamiltonian& h_in, const SqaSche
                                sum += h.energy(world.data() + static_cast<std::size_t>(k) * N);
                              steps_all[static_cast<std::size_t>(p) * A + (a - 1)] = sum / P;
                            }
+                           if (stopRequested()) break;  // a signal: the caller abandons the run (campaign rows)
                          }
                          // The lowest-energy slice (the first one on ties).
                          int best = 0;

@@ -26,7 +26,7 @@ nlohmann::json analyzeCampaignResult(const Comm& comm, const Config& config, con
                     "with `vna campaign ... --resume`",
                     source));
   const auto summary = summarizeCampaign(t);
-  ResultFile file(comm, resultPath(options, config), options, /*resumable=*/false);
+  ResultFile file(comm, resultPath(options, config), options, /*resumable=*/false, {{source, "the analysis.source"}});
   file.writeProvenance(config, "host (reads a campaign result)");
   h5::writeAttribute(file.root(), "source", source);
   writeSummary(file.root(), "campaign_summary", summary, comm);

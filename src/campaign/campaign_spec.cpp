@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/schema.hpp"
 #include "core/error.hpp"
 #include "model/coupling_file.hpp"
 
@@ -115,8 +116,10 @@ void applySize(ModelSpec& spec, int size) {
 
 }  // namespace
 
-CampaignSpec campaignSpecFromConfig(const Config& c, const ModelSpec& base) {
-  CampaignSpec s;
+namespace {
+
+// campaign.methods, campaign.annealing_steps, the schedule shape, seeds and the SA / SQA settings.
+void readMethods(const Config& c, CampaignSpec& s) {
   std::set<CampaignMethod> seen;
   for (const auto& name : c.getStringList("campaign.methods")) {
     const CampaignMethod m = parseMethod(c, name);
@@ -143,19 +146,35 @@ CampaignSpec campaignSpecFromConfig(const Config& c, const ModelSpec& base) {
   s.sqa.replicas = static_cast<int>(c.getInt("sqa.replicas"));
   s.sqa.global_moves = c.getBool("sqa.global_moves");
   if (s.sqa.gamma_min > s.sqa.gamma0) c.fail("sqa.gamma_min", "must not exceed sqa.gamma0");
+}
 
-  // ---- instances: sizes × realizations
-  const bool files = base.type == "coupling_file";
-  std::vector<int> sizes;
+// Which instances: campaign.sizes × realizations first .. first + count − 1.
+struct InstanceRange {
+  std::vector<int> sizes;  // 0: the model section's size
+  int first = 0, count = 1;
+  bool seeded = false;  // a seeded disorder family (realization r has seed model.seed + r)
+};
+
+InstanceRange readInstanceRange(const Config& c, const ModelSpec& base) {
+  InstanceRange range;
   if (c.has("campaign.sizes"))
-    for (auto v : c.getIntList("campaign.sizes")) sizes.push_back(static_cast<int>(v));
-  if (sizes.empty()) sizes.push_back(0);
-  for (std::size_t i = 0; i < sizes.size(); ++i)
-    if (std::count(sizes.begin(), sizes.end(), sizes[i]) > 1)
-      c.fail("campaign.sizes", fmt::format("size {} is listed twice", sizes[i]));
-  const int first = static_cast<int>(c.getInt("campaign.first_realization"));
+    for (auto v : c.getIntList("campaign.sizes")) range.sizes.push_back(static_cast<int>(v));
+  if (range.sizes.empty()) range.sizes.push_back(0);
+  for (std::size_t i = 0; i < range.sizes.size(); ++i)
+    if (std::count(range.sizes.begin(), range.sizes.end(), range.sizes[i]) > 1)
+      c.fail("campaign.sizes", fmt::format("size {} is listed twice", range.sizes[i]));
+  // A size stands for a model key (applySize): the same bounds apply.
+  if (c.given("campaign.sizes")) {
+    const std::string key = base.type == "newman_moore" ? "model.L" : base.type == "edwards_anderson" ? "model.Lx" : "model.N";
+    const KeySpec* k = findKey(key);
+    for (int v : range.sizes)
+      if ((k->min && v < *k->min) || (k->max && v > *k->max))
+        c.fail("campaign.sizes", fmt::format("size {} is out of range for {} (it sets {}, which must be in [{}, {}])", v,
+                                             base.type, key, k->min.value_or(0), k->max.value_or(0)));
+  }
+  const int first = range.first = static_cast<int>(c.getInt("campaign.first_realization"));
   int R = static_cast<int>(c.getInt("campaign.realizations"));
-  if (files) {
+  if (base.type == "coupling_file") {
     const int available = static_cast<int>(base.paths.size());
     if (first >= available)
       c.fail("campaign.first_realization",
@@ -167,40 +186,126 @@ CampaignSpec campaignSpecFromConfig(const Config& c, const ModelSpec& base) {
   } else if (R == 0) {
     R = 1;
   }
-  const bool seeded =
+  range.count = R;
+  range.seeded =
       base.type == "edwards_anderson" || base.type == "sherrington_kirkpatrick" || base.type == "wishart_planted";
+  return range;
+}
 
-  // Ground truth given with the instances.
-  std::vector<std::string> gs_files = c.getStringList("campaign.ground_states");
-  gs_files.erase(std::remove(gs_files.begin(), gs_files.end(), std::string()), gs_files.end());
-  const std::string energies_file = c.getString("campaign.ground_energies");
-  const bool planted_all_up = c.getBool("campaign.planted_all_up");
-  const int gs_base = static_cast<int>(c.getInt("campaign.ground_states_index_base"));
-  if ((!gs_files.empty() || !energies_file.empty()) && sizes.size() > 1)
-    c.fail(gs_files.empty() ? "campaign.ground_energies" : "campaign.ground_states",
+// Ground truth given with the instances: ground-state files, listed energies, a planted state.
+struct GivenTruth {
+  std::vector<std::string> gs_files;
+  std::string energies_file;
+  std::vector<double> listed;  // E0/N per realization
+  bool planted_all_up = false;
+  int gs_base = 1;
+};
+
+GivenTruth readGivenTruth(const Config& c, const InstanceRange& range) {
+  GivenTruth g;
+  g.gs_files = c.getStringList("campaign.ground_states");
+  g.gs_files.erase(std::remove(g.gs_files.begin(), g.gs_files.end(), std::string()), g.gs_files.end());
+  g.energies_file = c.getString("campaign.ground_energies");
+  g.planted_all_up = c.getBool("campaign.planted_all_up");
+  g.gs_base = static_cast<int>(c.getInt("campaign.ground_states_index_base"));
+  const int first = range.first, R = range.count;
+  if ((!g.gs_files.empty() || !g.energies_file.empty()) && range.sizes.size() > 1)
+    c.fail(g.gs_files.empty() ? "campaign.ground_energies" : "campaign.ground_states",
            "is given per realization, so it needs a single size (campaign.sizes has several)");
-  if (gs_files.size() > 1 && static_cast<int>(gs_files.size()) != R + first && static_cast<int>(gs_files.size()) != R)
+  if (g.gs_files.size() > 1 && static_cast<int>(g.gs_files.size()) != R + first &&
+      static_cast<int>(g.gs_files.size()) != R)
     c.fail("campaign.ground_states",
            fmt::format("lists {} files; give one per realization ({} or, counted from realization 0, {}) or one "
                        "pattern with {{r}}, {{r+1}} or {{seed}}",
-                       gs_files.size(), R, first + R));
-  std::vector<double> listed;
-  if (!energies_file.empty()) {
-    const std::string path = c.resolvePath(energies_file).lexically_normal().string();
+                       g.gs_files.size(), R, first + R));
+  if (!g.energies_file.empty()) {
+    const std::string path = c.resolvePath(g.energies_file).lexically_normal().string();
     if (!std::filesystem::exists(path)) c.fail("campaign.ground_energies", fmt::format("file '{}' not found", path));
-    listed = readNumberList(path);
-    if (static_cast<int>(listed.size()) < first + R)
+    g.listed = readNumberList(path);
+    if (static_cast<int>(g.listed.size()) < first + R)
       c.fail("campaign.ground_energies",
              fmt::format("'{}' holds {} values but realizations up to {} are used (the r-th value belongs to "
                          "realization r)",
-                         path, listed.size(), first + R - 1));
+                         path, g.listed.size(), first + R - 1));
   }
+  return g;
+}
 
+// The ground truth of realization r from the model itself or what the config gives.
+GroundTruthInfo truthOf(const Config& c, const GivenTruth& g, const InstanceRange& range, const ModelSpec& spec, int r,
+                        CampaignInstance& inst, CampaignSpec& s) {
+  const Hamiltonian& h = inst.model.hamiltonian;
+  const int N = h.numSpins();
+  GroundTruthInfo t;
+  if (inst.model.ground_energy) {
+    t.energy = inst.model.ground_energy;
+    t.origin = inst.model.ground_truth_origin;
+    t.exact_energy = true;
+  } else if (g.planted_all_up) {
+    t.energy = h.energy(std::vector<Bit>(N, 1));
+    t.origin = "planted (all spins up, campaign.planted_all_up)";
+    t.exact_energy = true;
+  } else if (!g.gs_files.empty()) {
+    std::string p;
+    if (g.gs_files.size() == 1)
+      p = expandPattern(g.gs_files[0], r, range.seeded ? std::optional<std::uint64_t>(spec.seed + r) : std::nullopt, c);
+    else
+      p = g.gs_files[static_cast<int>(g.gs_files.size()) == range.count ? r - range.first : r];
+    p = c.resolvePath(p).lexically_normal().string();
+    if (!std::filesystem::exists(p))
+      c.fail("campaign.ground_states", fmt::format("ground-state file '{}' (realization {}) not found", p, r));
+    t.energy = h.energy(readSpinUpList(p, N, g.gs_base));
+    s.input_files.emplace_back(p, "a ground-state file (campaign.ground_states)");
+    t.origin = "ground-state file " + p;
+    t.exact_energy = true;
+  }
+  if (!g.listed.empty()) {
+    inst.listed_energy = g.listed[r] * N;
+    // Origin of 1e-7 per spin: the published files' listed energies agree with their ground
+    // states to about 4e-8 per spin (data/README.md).
+    const double listed_tol = 1e-7 * N;
+    if (t.energy && std::abs(*t.energy - *inst.listed_energy) > listed_tol)
+      c.fail("campaign.ground_energies",
+             fmt::format("realization {}: listed E0/N = {:.10f} but the {} gives {:.10f} (more than 1e-7 apart)", r,
+                         g.listed[r], t.origin, *t.energy / N));
+    if (!t.energy) {
+      t.energy = inst.listed_energy;
+      t.origin = "listed energy in " + c.resolvePath(g.energies_file).lexically_normal().string();
+      t.tolerance = listed_tol;
+    }
+  }
+  if (t.energy && t.exact_energy) t.tolerance = 1e-9 * std::max(1.0, std::abs(*t.energy));
+  return t;
+}
+
+// A Monte Carlo step draws from one stream of 2^34 numbers (monte_carlo_stream.hpp).
+void checkStreamBudget(const Config& c, const CampaignSpec& s, int N) {
+  const auto uses = [&](CampaignMethod m) { return std::count(s.methods.begin(), s.methods.end(), m) > 0; };
+  if (uses(CampaignMethod::kSa) && static_cast<double>(s.sa.sweeps_per_step) * N > 0x1p34)
+    c.fail("sa.sweeps_per_step", fmt::format("{} sweeps of {} spins per step exceed the 2^34 draws of a step's "
+                                             "stream: use more steps with fewer sweeps",
+                                             s.sa.sweeps_per_step, N));
+  if (uses(CampaignMethod::kSqa) && static_cast<double>(s.sqa.sweeps_per_step) * N * (s.sqa.slices + 1) > 0x1p34)
+    c.fail("sqa.sweeps_per_step", fmt::format("{} sweeps of {} spins x {} slices per step exceed the 2^34 draws "
+                                              "of a step's stream: use more steps with fewer sweeps",
+                                              s.sqa.sweeps_per_step, N, s.sqa.slices));
+}
+
+}  // namespace
+
+CampaignSpec campaignSpecFromConfig(const Config& c, const ModelSpec& base) {
+  CampaignSpec s;
+  readMethods(c, s);
+  const InstanceRange range = readInstanceRange(c, base);
+  const GivenTruth given = readGivenTruth(c, range);
+  if (!given.energies_file.empty())
+    s.input_files.emplace_back(c.resolvePath(given.energies_file).lexically_normal().string(),
+                               "the campaign.ground_energies file");
   int index = 0;
-  for (int size : sizes) {
+  for (int size : range.sizes) {
     ModelSpec spec = base;
     if (size > 0) applySize(spec, size);
-    for (int r = first; r < first + R; ++r, ++index) {
+    for (int r = range.first; r < range.first + range.count; ++r, ++index) {
       CampaignInstance inst;
       inst.index = index;
       inst.size = size;
@@ -210,57 +315,9 @@ CampaignSpec campaignSpecFromConfig(const Config& c, const ModelSpec& base) {
       } catch (const InputError& e) {
         throw InputError(fmt::format("{} (model defined at {})", e.what(), c.where("model.type")));
       }
-      const Hamiltonian& h = inst.model.hamiltonian;
-      const int N = h.numSpins();
-      GroundTruthInfo& t = inst.truth;
-      auto exactTolerance = [](double e0) { return 1e-9 * std::max(1.0, std::abs(e0)); };
-      if (inst.model.ground_energy) {
-        t.energy = inst.model.ground_energy;
-        t.origin = inst.model.ground_truth_origin;
-        t.exact_energy = true;
-      } else if (planted_all_up) {
-        t.energy = h.energy(std::vector<Bit>(N, 1));
-        t.origin = "planted (all spins up, campaign.planted_all_up)";
-        t.exact_energy = true;
-      } else if (!gs_files.empty()) {
-        std::string p;
-        if (gs_files.size() == 1)
-          p = expandPattern(gs_files[0], r, seeded ? std::optional<std::uint64_t>(spec.seed + r) : std::nullopt, c);
-        else
-          p = gs_files[static_cast<int>(gs_files.size()) == R ? r - first : r];
-        p = c.resolvePath(p).lexically_normal().string();
-        if (!std::filesystem::exists(p))
-          c.fail("campaign.ground_states", fmt::format("ground-state file '{}' (realization {}) not found", p, r));
-        t.energy = h.energy(readSpinUpList(p, N, gs_base));
-        t.origin = "ground-state file " + p;
-        t.exact_energy = true;
-      }
-      if (!listed.empty()) {
-        inst.listed_energy = listed[r] * N;
-        // Origin of 1e-7 per spin: the published files' listed energies agree with their ground
-        // states to about 4e-8 per spin (data/README.md).
-        const double listed_tol = 1e-7 * N;
-        if (t.energy && std::abs(*t.energy - *inst.listed_energy) > listed_tol)
-          c.fail("campaign.ground_energies",
-                 fmt::format("realization {}: listed E0/N = {:.10f} but the {} gives {:.10f} (more than 1e-7 apart)", r,
-                             listed[r], t.origin, *t.energy / N));
-        if (!t.energy) {
-          t.energy = inst.listed_energy;
-          t.origin = "listed energy in " + c.resolvePath(energies_file).lexically_normal().string();
-          t.tolerance = listed_tol;
-        }
-      }
-      if (t.energy && t.exact_energy) t.tolerance = exactTolerance(*t.energy);
-      // A Monte Carlo step draws from one stream of 2^34 numbers (monte_carlo_stream.hpp).
-      const auto uses = [&](CampaignMethod m) { return std::count(s.methods.begin(), s.methods.end(), m) > 0; };
-      if (uses(CampaignMethod::kSa) && static_cast<double>(s.sa.sweeps_per_step) * N > 0x1p34)
-        c.fail("sa.sweeps_per_step", fmt::format("{} sweeps of {} spins per step exceed the 2^34 draws of a step's "
-                                                 "stream: use more steps with fewer sweeps",
-                                                 s.sa.sweeps_per_step, N));
-      if (uses(CampaignMethod::kSqa) && static_cast<double>(s.sqa.sweeps_per_step) * N * (s.sqa.slices + 1) > 0x1p34)
-        c.fail("sqa.sweeps_per_step", fmt::format("{} sweeps of {} spins x {} slices per step exceed the 2^34 draws "
-                                                  "of a step's stream: use more steps with fewer sweeps",
-                                                  s.sqa.sweeps_per_step, N, s.sqa.slices));
+      if (!inst.model.source.empty()) s.input_files.emplace_back(inst.model.source, "a coupling file (model.path)");
+      inst.truth = truthOf(c, given, range, spec, r, inst, s);
+      checkStreamBudget(c, s, inst.model.hamiltonian.numSpins());
       s.instances.push_back(std::move(inst));
     }
   }

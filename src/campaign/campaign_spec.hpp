@@ -59,6 +59,9 @@ struct CampaignSpec {
   std::uint64_t seed = 1;  // campaign.seed: SA / SQA streams
   int max_enumeration_spins = 24;
   std::vector<CampaignInstance> instances;
+  // Every file the campaign reads, with what it is ("a ground-state file (campaign.ground_states)"):
+  // no output may overwrite them.
+  std::vector<std::pair<std::string, std::string>> input_files;
 
   bool usesVariational() const;
   std::int64_t numRows() const { return static_cast<std::int64_t>(instances.size() * methods.size() * steps.size()); }

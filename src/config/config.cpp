@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "config/schema.hpp"
+#include "config/strict_yaml.hpp"
 #include "core/error.hpp"
 
 namespace vna {
@@ -36,17 +37,28 @@ bool parseInt(const std::string& s, std::int64_t& out) {
   return true;
 }
 
+// Finite numbers only: YAML's .inf/.nan (and strtod's inf, nan, overflow to ±HUGE_VAL) are rejected.
 bool parseReal(const std::string& s, double& out) {
   if (s.empty()) return false;
-  std::string t = s;
-  if (t == ".inf" || t == "+.inf" || t == ".Inf") t = "inf";
-  if (t == "-.inf" || t == "-.Inf") t = "-inf";
   errno = 0;
   char* end = nullptr;
-  const double v = std::strtod(t.c_str(), &end);
-  if (errno == ERANGE || *end != '\0' || std::isnan(v)) return false;
+  const double v = std::strtod(s.c_str(), &end);
+  if (errno == ERANGE || *end != '\0' || !std::isfinite(v)) return false;
   out = v;
   return true;
+}
+
+// Whether a scalar that is not a finite number names a non-finite one (for a clearer message).
+bool looksNonFinite(const std::string& s) {
+  std::string t;
+  for (char c : s) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* w : {"inf", "nan", "infinity"})
+    for (const char* p : {"", ".", "+", "-", "+.", "-."})
+      if (t == std::string(p) + w) return true;
+  errno = 0;
+  char* end = nullptr;
+  std::strtod(s.c_str(), &end);
+  return errno == ERANGE && end != s.c_str() && *end == '\0';
 }
 
 bool parseBool(const std::string& s, bool& out) {
@@ -118,18 +130,13 @@ Config Config::load(const std::filesystem::path& path, const std::vector<std::st
   return parse(ss.str(), path.string(), overrides);
 }
 
-Config Config::parse(const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
+Config Config::parse(const std::string& text, const std::string& source, const std::vector<std::string>& overrides,
+                     const std::string& base_dir) {
   Config cfg;
   cfg.source_ = source;
-  cfg.base_dir_ = std::filesystem::path(source).parent_path();
+  cfg.base_dir_ = base_dir.empty() ? std::filesystem::path(source).parent_path() : std::filesystem::path(base_dir);
 
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(fmt::format("{}: YAML syntax error at line {}, column {}: {}", source, e.mark.line + 1,
-                                 e.mark.column + 1, e.msg));
-  }
+  YAML::Node root = loadStrictYaml(text, source);
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap())
     throw InputError(fmt::format("{}: the top level must be a mapping of sections (line {})", source,
@@ -141,6 +148,7 @@ Config Config::parse(const std::string& text, const std::string& source, const s
     const std::string name = sec.first.as<std::string>();
     const int line = sec.first.Mark().line + 1;
     if (!isSection(name)) throw InputError(fmt::format("{}: {}: unknown section (line {})", source, name, line));
+    cfg.sections_.emplace(name, fmt::format("{}, line {}", source, line));
     if (sec.second.IsNull()) continue;
     if (!sec.second.IsMap())
       throw InputError(fmt::format("{}: {}: must be a mapping of keys (line {})", source, name, line));
@@ -174,11 +182,12 @@ Config Config::parse(const std::string& text, const std::string& source, const s
     if (!findKey(path)) throw InputError(fmt::format("--set {}: unknown key{}", path, suggestion(path)));
     YAML::Node v;
     try {
-      v = YAML::Load(value);
-    } catch (const YAML::ParserException& e) {
-      throw InputError(fmt::format("--set {}: cannot parse '{}' as YAML: {}", path, value, e.msg));
+      v = loadStrictYaml(value, "the value", path);
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("--set {}: cannot parse '{}' as YAML ({})", path, value, e.what()));
     }
     given[path] = v;
+    cfg.sections_.emplace(path.substr(0, path.find('.')), "--set " + ov);
     cfg.lines_.erase(path);
     cfg.overrides_[path] = "--set " + ov;
   }
@@ -206,7 +215,8 @@ Config Config::parse(const std::string& text, const std::string& source, const s
       if (!parseInt(node.Scalar(), iv)) cfg.fail(k.path, fmt::format("expected an integer, got '{}'", node.Scalar()));
       v = static_cast<double>(iv);
     } else if (!parseReal(node.Scalar(), v)) {
-      cfg.fail(k.path, fmt::format("expected a number, got '{}'", node.Scalar()));
+      cfg.fail(k.path, fmt::format("expected a {}number, got '{}'", looksNonFinite(node.Scalar()) ? "finite " : "",
+                                   node.Scalar()));
     }
     const bool below = k.min && (k.min_exclusive ? v <= *k.min : v < *k.min);
     const bool above = k.max && v > *k.max;
@@ -321,6 +331,18 @@ bool Config::has(const std::string& path) const {
 }
 
 bool Config::given(const std::string& path) const { return lines_.count(path) || overrides_.count(path); }
+
+std::string Config::sectionWhere(const std::string& name) const {
+  const auto it = sections_.find(name);
+  return it == sections_.end() ? fmt::format("{} (not given)", source_) : it->second;
+}
+
+std::vector<std::string> Config::givenKeys() const {
+  std::vector<std::string> out;
+  for (const auto& k : configKeys())
+    if (given(k.path)) out.push_back(k.path);
+  return out;
+}
 
 std::int64_t Config::getInt(const std::string& path) const {
   std::int64_t v = 0;

@@ -15,12 +15,17 @@ class Config {
  public:
   // `source` names the text in messages (a file path). `overrides` are "section.key=value" strings
   // whose values are parsed as YAML. Throws InputError on any problem.
+  // Relative paths in the config resolve against `base_dir` (default: the folder of `source`).
   static Config parse(const std::string& text, const std::string& source,
-                      const std::vector<std::string>& overrides = {});
+                      const std::vector<std::string>& overrides = {}, const std::string& base_dir = "");
   static Config load(const std::filesystem::path& path, const std::vector<std::string>& overrides = {});
 
   bool has(const std::string& path) const;  // applicable (given or defaulted)
   bool given(const std::string& path) const;  // written by the user or --set
+  // Whether the section appears in the file (even empty) or in a --set; where() of its first mention.
+  bool hasSection(const std::string& name) const { return sections_.count(name) > 0; }
+  std::string sectionWhere(const std::string& name) const;
+  std::vector<std::string> givenKeys() const;  // every key written by the user or --set, schema order
   std::int64_t getInt(const std::string& path) const;
   double getReal(const std::string& path) const;
   bool getBool(const std::string& path) const;
@@ -48,6 +53,7 @@ class Config {
   YAML::Node resolved_;
   std::map<std::string, int> lines_;             // 1-based line of each given key
   std::map<std::string, std::string> overrides_;  // key -> "--set key=value"
+  std::map<std::string, std::string> sections_;   // section -> "file, line n" or "--set ..."
 };
 
 }  // namespace vna

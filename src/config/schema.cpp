@@ -401,6 +401,16 @@ std::string inputReferenceMarkdown() {
       "name the key and the line. Any key can be overridden on the command line with `--set section.key=value`\n"
       "(the value is parsed as YAML, e.g. `--set exact.temperatures=[0.5,1]`). The resolved config, with every\n"
       "default filled in, is stored in each output file (root attribute `config` of the HDF5 file).\n\n"
+      "The YAML is read strictly: a key given twice (at any depth), a second document (after `---` or `...`,\n"
+      "or text after a closed `{...}`), keys that are not plain names and non-finite numbers (`.inf`, `.nan`,\n"
+      "`1e400`, also in lists and `--set` values) are errors. A config must give at least the section of the\n"
+      "command (`model`; `vna landscape` and `vna analyze` also accept their own section, since the model\n"
+      "comes from the source file): an empty or comments-only file is an error, not a run on defaults. Keys\n"
+      "that the command does not read (another command's section, `anneal.gamma0` in classical mode, `sa`\n"
+      "when `campaign.methods` has no sa) are listed in a note; `backend.device: cuda` for `vna exact`, which\n"
+      "runs on the host only, is an error. Sizes are checked before anything is allocated: a job whose\n"
+      "memory estimate exceeds what a rank may use, or whose result file exceeds the free disk, is an error\n"
+      "naming the keys to lower (doc/cluster.md, \"Estimating time and memory\").\n\n"
       "This page is generated from the schema in src/config/schema.cpp (`vna schema`); a test keeps them equal.\n";
   for (const auto& section : configSections()) {
     md += fmt::format("\n## `{}`\n\n{}\n\n| key | type | default | allowed | description |\n|---|---|---|---|---|\n",
@@ -424,6 +434,21 @@ std::string inputReferenceMarkdown() {
       md += fmt::format("| `{}` | {} | {} | {} | {} |\n", k.path, kindName(k.kind), def, allowed, k.doc);
     }
   }
+  md +=
+      "\n## Coupling files (`model.type: coupling_file`)\n\n"
+      "List format: one line `i j J` per coupling (the term −J σ_i σ_j) or `i i h` per field (−h σ_i); `#`\n"
+      "starts a comment; header comments `# index_base: 0|1` and `# spins: N`. Matrix format: N rows of N\n"
+      "numbers, symmetric with a zero diagonal (H = −½ sᵀJs). Every problem is an error naming the file and the\n"
+      "line:\n\n"
+      "- numbers must be finite; a pair or a field given twice is an error;\n"
+      "- without `# spins: N`, N is the largest index + 1 − base, and every spin must appear in a line: an\n"
+      "  index far above the others (a typo such as 67108864 among indices below 100, which would make a model\n"
+      "  of millions of free spins), spin 0 missing from a file read with index base 0 whose smallest index is\n"
+      "  1 (a 1-based file, or `model.index_base: 0` given for one), and spins missing in between are refused;\n"
+      "  `# spins: N` declares N explicitly and allows spins without couplings (each doubles the degeneracy);\n"
+      "- the energy scale Σ|J| + Σ|h| (the largest |H| any configuration can have) must be at most 1e30, so that\n"
+      "  energies, their variances and the gradients of float networks stay finite; this bound applies to every\n"
+      "  model (`model.J: 1e308` is refused the same way).\n";
   return md;
 }
 

@@ -47,6 +47,8 @@ LibraryVersions libraryVersions() {
   return v;
 }
 
+int hostThreads() { return Kokkos::DefaultHostExecutionSpace().concurrency(); }
+
 std::string hostName() {
   char name[256] = {0};
   if (gethostname(name, sizeof(name) - 1) != 0) return "unknown";

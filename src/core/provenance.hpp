@@ -17,6 +17,9 @@ struct LibraryVersions {
 
 LibraryVersions libraryVersions();
 std::string hostName();
+// Threads per rank of the host execution space (Kokkos' concurrency: OMP_NUM_THREADS with the OpenMP
+// backend, 1 with Serial). Needs Kokkos initialized.
+int hostThreads();
 // ISO 8601 UTC, e.g. 2026-11-23T10:59:47Z
 std::string isoTimeNow();
 

@@ -1,6 +1,7 @@
 #include "core/signals.hpp"
 
 #include <csignal>
+#include <initializer_list>
 
 namespace vna {
 
@@ -21,18 +22,19 @@ void installSignalHandlers() {
   sa.sa_handler = onSignal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGUSR1, &sa, nullptr);
+  for (int sig : {SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaction(sig, &sa, nullptr);
 }
 
 SignalFlags takeSignalFlags() {
   SignalFlags f;
   f.stop = g_stop != 0;
   f.checkpoint = g_checkpoint != 0;
-  g_stop = 0;
   g_checkpoint = 0;
   return f;
 }
+
+bool stopRequested() { return g_stop != 0; }
+bool signalPending() { return g_stop != 0 || g_checkpoint != 0; }
+void clearSignalRequests() { g_stop = g_checkpoint = 0; }
 
 }  // namespace vna

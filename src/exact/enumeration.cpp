@@ -8,6 +8,7 @@
 #include <map>
 
 #include "core/error.hpp"
+#include "core/signals.hpp"
 #include "exact/gray_walk.hpp"
 
 namespace vna {
@@ -176,7 +177,12 @@ EnumerationResult enumerateExhaustively(const Hamiltonian& h, const std::vector<
     batch.clear();
   };
   std::vector<Bit> bits;
+  bool stopped = false;
   for (std::int64_t block = mine.begin; block < mine.end; ++block) {
+    if (stopRequested()) {  // a signal: abandon the walk (the ranks agree below)
+      stopped = true;
+      break;
+    }
     e_ref = kInf;
     std::fill(s0.begin(), s0.end(), 0.0L);
     std::fill(s1.begin(), s1.end(), 0.0L);
@@ -195,6 +201,9 @@ EnumerationResult enumerateExhaustively(const Hamiltonian& h, const std::vector<
     for (std::size_t k = 0; k < nt; ++k) local_thermal.push_back(static_cast<double>(s0[k]));
     for (std::size_t k = 0; k < nt; ++k) local_thermal.push_back(static_cast<double>(s1[k]));
   }
+
+  if (comm.max(stopped ? 1.0 : 0.0) > 0)
+    throw Interrupted(fmt::format("stopped by a signal in the enumeration of 2^{} states", n));
 
   // Ground states: merge every rank's tracker in rank order (any order gives the same window).
   std::vector<double> local_ground;

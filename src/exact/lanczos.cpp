@@ -60,7 +60,7 @@ struct LanczosRun {
   int steps = 0;
 };
 
-LanczosRun lanczos(const TransverseFieldLanczos& op, double gamma, const std::vector<double>& v0,
+LanczosRun lanczos(const char* name, const TransverseFieldLanczos& op, double gamma, const std::vector<double>& v0,
                    const std::vector<double>* deflate, const LanczosOptions& options,
                    const LanczosRun* replay = nullptr, std::vector<double>* replay_out = nullptr) {
   const std::size_t dim = v0.size();
@@ -71,7 +71,9 @@ LanczosRun lanczos(const TransverseFieldLanczos& op, double gamma, const std::ve
   double beta_prev = 0.0;
   double norm_estimate = 0.0;  // max |α| + 2 max β, a bound on ‖T‖ used for breakdown detection
   std::size_t next_check = 8;
+  double residual = std::numeric_limits<double>::quiet_NaN();
   for (std::size_t j = 0;; ++j) {
+    if (options.on_step && j > 0) options.on_step(name, static_cast<int>(j), residual);
     if (replay_out) axpy(-replay->ritz.y[static_cast<Eigen::Index>(j)], v, *replay_out);
     if (replay && j + 1 == static_cast<std::size_t>(replay->steps)) break;
     op.apply(gamma, v, w);
@@ -90,6 +92,7 @@ LanczosRun lanczos(const TransverseFieldLanczos& op, double gamma, const std::ve
       if (breakdown || m == next_check || m == max_steps) {
         run.ritz = lowestRitz(run.alpha, run.beta, m);
         if (breakdown) run.ritz.residual = 0.0;
+        residual = run.ritz.residual;
         run.steps = static_cast<int>(m);
         if (run.ritz.residual <= options.tolerance * std::max(1.0, std::fabs(run.ritz.theta))) return run;
         if (m == max_steps)
@@ -202,12 +205,12 @@ LanczosResult TransverseFieldLanczos::solve(double gamma, const LanczosOptions& 
   // H(−Γ) = U H(Γ) U with U = Π σ^z: same spectrum; work at |Γ| where the ground state is positive.
   const double g = std::fabs(gamma);
   const std::vector<double> v0 = startVector(static_cast<std::int64_t>(dim), options.seed);
-  const LanczosRun run = lanczos(*this, g, v0, nullptr, options);
+  const LanczosRun run = lanczos("ground energy", *this, g, v0, nullptr, options);
   result.ground_energy = run.ritz.theta;
   result.iterations = run.steps;
 
   std::vector<double> psi;
-  lanczos(*this, g, v0, nullptr, options, &run, &psi);
+  lanczos("ground state", *this, g, v0, nullptr, options, &run, &psi);
   double total = 0.0;
   for (double a : psi) total += a;
   scale((total < 0 ? -1.0 : 1.0) / std::sqrt(dot(psi, psi)), psi);  // sign: positive for Γ > 0
@@ -220,7 +223,7 @@ LanczosResult TransverseFieldLanczos::solve(double gamma, const LanczosOptions& 
     std::vector<double> u0 = v0;
     axpy(dot(psi, u0), psi, u0);
     scale(1.0 / std::sqrt(dot(u0, u0)), u0);
-    const LanczosRun excited = lanczos(*this, g, u0, &psi, options);
+    const LanczosRun excited = lanczos("gap", *this, g, u0, &psi, options);
     result.first_excited = excited.ritz.theta;
     result.gap = result.first_excited - result.ground_energy;
     result.gap_iterations = excited.steps;

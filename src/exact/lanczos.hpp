@@ -6,6 +6,7 @@
 // Gray-code walk) and −Γ σ^x_i couples s and s ^ (1 << i). Each rank computes the whole problem
 // (no MPI distribution: it is meant for reference values at N <= 25).
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "model/hamiltonian.hpp"
@@ -21,6 +22,10 @@ struct LanczosOptions {
   int max_iterations = 5000;  // per Lanczos run; exceeding it throws vna::Error
   bool compute_gap = true;    // second, deflated run for E1
   std::uint64_t seed = 1;     // start vector: 1 + 0.1 (u_s − 1/2), u_s uniform from Philox(seed, s)
+  // Called after every Lanczos step with the run ("ground energy", "ground state", "gap"), the step
+  // and the latest residual estimate (NaN before the first check): progress lines, and a way to stop
+  // (it may throw, e.g. vna::Interrupted on a signal).
+  std::function<void(const char* run, int step, double residual)> on_step;
 };
 
 struct LanczosResult {

@@ -87,17 +87,32 @@ template <> hid_t nativeType<std::uint32_t>() { return H5T_NATIVE_UINT32; }
 template <> hid_t nativeType<std::uint64_t>() { return H5T_NATIVE_UINT64; }
 
 namespace {
-Handle mpioAccess(MPI_Comm comm) {
+Handle mpioAccess(MPI_Comm comm, bool writable) {
   Handle fapl(VNA_H5_ID(H5Pcreate(H5P_FILE_ACCESS)));
   VNA_H5(H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL));
   VNA_H5(H5Pset_all_coll_metadata_ops(fapl, true));
   VNA_H5(H5Pset_coll_metadata_write(fapl, true));
+  if (writable) {
+    // Metadata reaches the disk only at H5Fflush (checkpoints) and close: the metadata cache neither
+    // evicts dirty entries nor syncs them early, so a run killed between checkpoints leaves the file as
+    // the last checkpoint wrote it (plus raw data in space that metadata already described), never a
+    // half-updated group or attribute. vna's metadata is small (a few thousand objects).
+    H5AC_cache_config_t mdc;
+    mdc.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+    VNA_H5(H5Pget_mdc_config(fapl, &mdc));
+    mdc.evictions_enabled = false;
+    mdc.incr_mode = H5C_incr__off;
+    mdc.flash_incr_mode = H5C_flash_incr__off;
+    mdc.decr_mode = H5C_decr__off;
+    mdc.dirty_bytes_threshold = 32 * 1024 * 1024;  // HDF5's largest (H5AC__MAX_DIRTY_BYTES_THRESHOLD)
+    VNA_H5(H5Pset_mdc_config(fapl, &mdc));
+  }
   return fapl;
 }
 }  // namespace
 
 Handle createFile(const std::string& path, MPI_Comm comm) {
-  Handle fapl = mpioAccess(comm);
+  Handle fapl = mpioAccess(comm, true);
   const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   if (id < 0) {
     H5Eclear2(H5E_DEFAULT);
@@ -107,7 +122,7 @@ Handle createFile(const std::string& path, MPI_Comm comm) {
 }
 
 Handle openFile(const std::string& path, MPI_Comm comm, bool writable) {
-  Handle fapl = mpioAccess(comm);
+  Handle fapl = mpioAccess(comm, writable);
   const hid_t id = H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
   if (id < 0) {
     H5Eclear2(H5E_DEFAULT);
@@ -267,6 +282,8 @@ void writeBlock(hid_t dset, const std::vector<hsize_t>& offset, const std::vecto
   }
   if (static_cast<int>(offset.size()) != rank || static_cast<int>(count.size()) != rank)
     throw Error(fmt::format("h5::writeBlock: block of rank {} for a dataset of rank {}", count.size(), rank));
+  // HDF5's own message ("no output buffer") would not say which data were missing.
+  if (!data) throw Error(fmt::format("h5::writeBlock: no data for a block of {} elements", n));
   VNA_H5(H5Sselect_hyperslab(file_space, H5S_SELECT_SET, offset.data(), nullptr, count.data(), nullptr));
   Handle mem(VNA_H5_ID(H5Screate_simple(1, &n, nullptr)));
   VNA_H5(H5Dwrite(dset, nativeType<T>(), mem, file_space, xfer, data));

@@ -1,105 +1,32 @@
 #include "landscape/landscape.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <Kokkos_Core.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <csignal>
-#include <cstdlib>
 #include <limits>
 
 #include "core/error.hpp"
-#include "core/signals.hpp"
-#include "io/h5.hpp"
-#include "rnn_engine.hpp"
+#include "core/run_loop.hpp"
+#include "landscape/landscape_file.hpp"
 
 namespace vna {
 
-// ---------------------------------------------------------------- evaluator
+// ---------------------------------------------------------------- evaluation
 
-class LandscapeEvaluator::Impl {
- public:
-  virtual ~Impl() = default;
-  virtual const ParamLayout& layout() const = 0;
-  virtual LossStats evaluate(const LandscapePlane& plane, const std::vector<double>& alpha,
-                             const std::vector<double>& beta, const std::vector<std::uint32_t>& point_ids,
-                             const LandscapeSampling& sampling) = 0;
-};
-
-namespace {
-
-template <class Scalar>
-class EvaluatorImpl final : public LandscapeEvaluator::Impl {
- public:
-  using Engine = RnnEngine<Scalar>;
-  using memory_space = typename Engine::memory_space;
-  EvaluatorImpl(const EngineConfig& config, const Hamiltonian& hamiltonian)
-      : engine_(config), estimator_(engine_, hamiltonian) {}
-
-  const ParamLayout& layout() const override { return engine_.layout(); }
-
-  LossStats evaluate(const LandscapePlane& plane, const std::vector<double>& alpha, const std::vector<double>& beta,
-                     const std::vector<std::uint32_t>& point_ids, const LandscapeSampling& sampling) override {
-    const std::size_t K = alpha.size(), n = engine_.numParams();
-    if (beta.size() != K || point_ids.size() != K || K == 0)
-      throw Error(fmt::format("LandscapeEvaluator: {} α, {} β and {} stream ids (need the same number > 0)", K,
-                              beta.size(), point_ids.size()));
-    if (plane.theta_star.size() != n || plane.delta.size() != n || plane.eta.size() != n)
-      throw Error(fmt::format("LandscapeEvaluator: the network has {} parameters but θ*, δ, η have {}, {}, {}", n,
-                              plane.theta_star.size(), plane.delta.size(), plane.eta.size()));
-    if (params_.extent(0) != K) {
-      params_ = decltype(params_)(Kokkos::view_alloc(Kokkos::WithoutInitializing, "vna::LandscapeEvaluator::params"),
-                                  K, n);
-      ids_ = decltype(ids_)(Kokkos::view_alloc(Kokkos::WithoutInitializing, "vna::LandscapeEvaluator::stream_ids"), K);
-      h_params_ = Kokkos::create_mirror_view(params_);
-      h_ids_ = Kokkos::create_mirror_view(ids_);
-    }
-    const double* t = plane.theta_star.data();
-    const double* d = plane.delta.data();
-    const double* e = plane.eta.data();
-    for (std::size_t k = 0; k < K; ++k) {
-      const double a = alpha[k], b = beta[k];
-      for (std::size_t i = 0; i < n; ++i) h_params_(k, i) = static_cast<Scalar>(t[i] + a * d[i] + b * e[i]);
-      h_ids_(k) = point_ids[k];
-    }
-    Kokkos::deep_copy(params_, h_params_);
-    Kokkos::deep_copy(ids_, h_ids_);
-    SampleCounters counters;
-    counters.seed = sampling.seed;
-    counters.step = kLandscapeStepBase + sampling.snapshot_index;
-    counters.first_sample = 0;
-    return estimator_.evaluate(params_, ids_, counters, sampling.samples, sampling.mode, sampling.temperature,
-                               sampling.gamma, nullptr);
-  }
-
- private:
-  Engine engine_;
-  VariationalEstimator<Scalar> estimator_;
-  Kokkos::View<Scalar**, Kokkos::LayoutRight, memory_space> params_;
-  Kokkos::View<std::uint32_t*, memory_space> ids_;
-  typename Kokkos::View<Scalar**, Kokkos::LayoutRight, memory_space>::HostMirror h_params_;
-  typename Kokkos::View<std::uint32_t*, memory_space>::HostMirror h_ids_;
-};
-
-}  // namespace
-
-LandscapeEvaluator::LandscapeEvaluator(const EngineConfig& config, const Hamiltonian& hamiltonian,
-                                       bool double_precision) {
-  if (double_precision)
-    impl_ = std::make_unique<EvaluatorImpl<double>>(config, hamiltonian);
-  else
-    impl_ = std::make_unique<EvaluatorImpl<float>>(config, hamiltonian);
-}
-LandscapeEvaluator::~LandscapeEvaluator() = default;
-const ParamLayout& LandscapeEvaluator::layout() const { return impl_->layout(); }
-std::size_t LandscapeEvaluator::numParams() const { return impl_->layout().total; }
-LossStats LandscapeEvaluator::evaluate(const LandscapePlane& plane, const std::vector<double>& alpha,
-                                       const std::vector<double>& beta, const std::vector<std::uint32_t>& point_ids,
-                                       const LandscapeSampling& sampling) {
-  return impl_->evaluate(plane, alpha, beta, point_ids, sampling);
+LossStats evaluatePlanePoints(VariationalEstimator& estimator, const ParameterPlane& plane,
+                              const std::vector<double>& alpha, const std::vector<double>& beta,
+                              const std::vector<std::uint32_t>& point_ids, const LandscapeSampling& sampling) {
+  if (beta.size() != alpha.size() || point_ids.size() != alpha.size() || alpha.empty())
+    throw Error(fmt::format("evaluatePlanePoints: {} α, {} β and {} stream ids (need the same number > 0)", alpha.size(),
+                            beta.size(), point_ids.size()));
+  SampleCounters counters;
+  counters.seed = sampling.seed;
+  counters.step = kLandscapeStepBase + sampling.snapshot_index;
+  counters.first_sample = 0;
+  return estimator.evaluate(ParameterSets::onPlane(plane, alpha, beta), point_ids, counters, sampling.samples,
+                            sampling.mode, sampling.temperature, sampling.gamma, nullptr);
 }
 
 std::int64_t landscapeChunkPoints(std::int64_t requested, int samples, int num_spins, int hidden, bool quantum,
@@ -118,85 +45,6 @@ std::int64_t landscapeChunkPoints(std::int64_t requested, int samples, int num_s
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-constexpr const char* kValueNames[] = {"loss", "loss_err", "energy", "entropy", "min_energy"};
-constexpr int kNumValues = 5;
-constexpr const char* kFlagNames[] = {"done", "nonfinite"};
-constexpr int kNumFlags = 2;
-
-std::string lossDescription(LossMode mode) {
-  switch (mode) {
-    case LossMode::kClassical: return "variational free energy F = <H> + T <log p> at the snapshot's T";
-    case LossMode::kQuantum: return "variational energy <E_loc> of H - Gamma sum sigma^x at the snapshot's Gamma";
-    case LossMode::kRegularized: return "<E_loc> + T <log p> at the snapshot's T and Gamma";
-  }
-  return "?";
-}
-
-std::string formatDuration(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return "?";
-  const long s = static_cast<long>(seconds + 0.5);
-  if (s >= 3600) return fmt::format("{}h{:02d}m", s / 3600, (s / 60) % 60);
-  if (s >= 60) return fmt::format("{}m{:02d}s", s / 60, s % 60);
-  return fmt::format("{}s", s);
-}
-
-void createLayout(const Comm& comm, hid_t root, const LandscapeSettings& s,
-                  const std::vector<LandscapeSnapshot>& snapshots) {
-  const hsize_t na = s.grid.alpha.size(), nb = s.grid.beta.size();
-  h5::Handle top = h5::createGroup(root, "landscape");
-  h5::writeAttribute(top, "points", std::vector<std::int64_t>{static_cast<std::int64_t>(na), static_cast<std::int64_t>(nb)});
-  h5::writeAttribute(top, "samples", static_cast<std::int64_t>(s.samples));
-  h5::writeAttribute(top, "seed", static_cast<std::int64_t>(s.seed));
-  h5::writeAttribute(top, "chunk_points", s.chunk_points);
-  h5::writeAttribute(top, "sampling_step_base", static_cast<std::int64_t>(kLandscapeStepBase));
-  std::vector<std::string> labels;
-  for (const auto& sn : snapshots) labels.push_back(sn.label);
-  h5::writeAttribute(top, "snapshots", labels);
-  for (const auto& sn : snapshots) {
-    h5::Handle g = h5::createGroup(top, sn.label);
-    h5::writeAttribute(g, "label", sn.label);
-    h5::writeAttribute(g, "snapshot_index", static_cast<std::int64_t>(sn.index));
-    h5::writeAttribute(g, "after_update", sn.after_update);
-    h5::writeAttribute(g, "temperature", sn.temperature);
-    h5::writeAttribute(g, "gamma", sn.gamma);
-    h5::writeAttribute(g, "mode", lossModeName(sn.mode));
-    h5::writeAttribute(g, "loss", lossDescription(sn.mode));
-    h5::writeDataset(g, "alpha", s.grid.alpha, comm.rank());
-    h5::writeDataset(g, "beta", s.grid.beta, comm.rank());
-    h5::writeDataset(g, "theta_star", sn.plane.theta_star, comm.rank());
-    h5::writeDataset(g, "delta", sn.plane.delta, comm.rank());
-    h5::writeDataset(g, "eta", sn.plane.eta, comm.rank());
-    if (!sn.trajectory.empty()) {
-      const hsize_t T = sn.trajectory.size() / 2;
-      h5::writeDataset<double>(g, "trajectory", {T, 2}, sn.trajectory.data(), comm.rank());
-      h5::writeDataset(g, "trajectory_residual", sn.trajectory_residual, comm.rank());
-    }
-    for (const char* name : kValueNames) h5::createDataset<double>(g, name, {na, nb});
-    for (const char* name : kFlagNames) h5::createDataset<std::uint8_t>(g, name, {na, nb});
-  }
-  // Written last: a partial file without it was interrupted while being laid out.
-  h5::writeAttribute(top, "layout_complete", std::int64_t(1));
-}
-
-// A resumed file must describe the same computation.
-void checkLayout(hid_t root, const std::string& partial, const LandscapeSettings& s,
-                 const std::vector<LandscapeSnapshot>& snapshots) {
-  h5::Handle top = h5::openGroup(root, "landscape");
-  auto refuse = [&](const std::string& what) {
-    throw InputError(fmt::format("{}: {} differs from this run (was the source re-annealed?): start over with --force",
-                                 partial, what));
-  };
-  for (const auto& sn : snapshots) {
-    if (!h5::exists(top, sn.label)) refuse(fmt::format("the snapshot list ({} is missing)", sn.label));
-    h5::Handle g = h5::openGroup(top, sn.label);
-    if (h5::readDataset<double>(g, "alpha") != s.grid.alpha || h5::readDataset<double>(g, "beta") != s.grid.beta)
-      refuse(fmt::format("the grid of {}", sn.label));
-    if (h5::readDataset<double>(g, "theta_star") != sn.plane.theta_star) refuse(fmt::format("θ* of {}", sn.label));
-    if (h5::readDataset<double>(g, "delta") != sn.plane.delta || h5::readDataset<double>(g, "eta") != sn.plane.eta)
-      refuse(fmt::format("the directions of {}", sn.label));
-  }
-}
 
 struct WorkItem {
   std::size_t snapshot;
@@ -218,9 +66,89 @@ struct LocalStats {
   }
 };
 
+// The chunks still to compute, snapshot by snapshot; chunks a resumed file has done count in the
+// statistics (on rank 0; the extremes on every rank).
+std::vector<WorkItem> pendingWork(const Comm& comm, const LandscapeFile& file, const std::vector<GridChunk>& chunks,
+                                  std::size_t S, std::int64_t nb, std::vector<LocalStats>& stats) {
+  std::vector<WorkItem> work;
+  for (std::size_t si = 0; si < S; ++si) {
+    const LandscapeFile::Done d = file.done(si);
+    for (std::size_t c = 0; c < chunks.size(); ++c) {
+      const GridChunk& ch = chunks[c];
+      bool all_done = !d.done.empty();
+      for (std::int64_t i = ch.i0; i < ch.i0 + ch.ni && all_done; ++i)
+        for (std::int64_t j = ch.j0; j < ch.j0 + ch.nj; ++j) all_done = all_done && d.done[i * nb + j];
+      if (!all_done) {
+        work.push_back({si, c, static_cast<std::int64_t>(si * chunks.size() + c)});
+        continue;
+      }
+      for (std::int64_t i = ch.i0; i < ch.i0 + ch.ni; ++i)
+        for (std::int64_t j = ch.j0; j < ch.j0 + ch.nj; ++j) {
+          const double loss = d.loss[i * nb + j];
+          const bool finite = !d.nonfinite[i * nb + j];
+          if (comm.isRoot()) {
+            stats[si].add(loss, finite);
+          } else if (finite && std::isfinite(loss)) {
+            stats[si].min = std::min(stats[si].min, loss);
+            stats[si].max = std::max(stats[si].max, loss);
+          }
+        }
+    }
+  }
+  return work;
+}
+
+// One rank's chunk: its grid points through the network, as values and flags in file order.
+class ChunkEvaluator {
+ public:
+  ChunkEvaluator(const LandscapeSettings& s, const Model& model)
+      : s_(s), network_(s.ansatz, model.lattice, model.hamiltonian), estimator_(network_) {}
+  std::size_t numParams() const { return network_.numParams(); }
+
+  void evaluate(const GridChunk& ch, const LandscapeSnapshot& sn, LocalStats& stats) {
+    const std::int64_t nb = static_cast<std::int64_t>(s_.grid.beta.size());
+    alpha_.clear(), beta_.clear(), ids_.clear();
+    for (std::int64_t i = ch.i0; i < ch.i0 + ch.ni; ++i)
+      for (std::int64_t j = ch.j0; j < ch.j0 + ch.nj; ++j) {
+        alpha_.push_back(s_.grid.alpha[i]);
+        beta_.push_back(s_.grid.beta[j]);
+        ids_.push_back(static_cast<std::uint32_t>(i * nb + j));
+      }
+    LandscapeSampling sampling;
+    sampling.seed = s_.seed;
+    sampling.snapshot_index = sn.index;
+    sampling.samples = s_.samples;
+    sampling.mode = sn.mode;
+    sampling.temperature = sn.temperature;
+    sampling.gamma = sn.gamma;
+    LossStats st = evaluatePlanePoints(estimator_, sn.plane, alpha_, beta_, ids_, sampling);
+    values[0] = std::move(st.loss);
+    values[1] = std::move(st.loss_err);
+    values[2] = std::move(st.energy);
+    values[3] = std::move(st.entropy);
+    values[4] = std::move(st.min_energy);
+    flags[0].assign(alpha_.size(), 1);
+    flags[1].resize(alpha_.size());
+    for (std::size_t p = 0; p < alpha_.size(); ++p) {
+      flags[1][p] = st.finite[p] ? 0 : 1;
+      stats.add(values[0][p], st.finite[p]);
+    }
+  }
+
+  std::vector<double> values[kNumLandscapeValues];
+  std::vector<std::uint8_t> flags[kNumLandscapeFlags];
+
+ private:
+  const LandscapeSettings& s_;
+  Network network_;
+  VariationalEstimator estimator_;
+  std::vector<double> alpha_, beta_;
+  std::vector<std::uint32_t> ids_;
+};
+
 }  // namespace
 
-LandscapeOutcome runLandscape(const Comm& comm, const LandscapeSettings& s, const Hamiltonian& hamiltonian,
+LandscapeOutcome runLandscape(const Comm& comm, const LandscapeSettings& s, const Model& model,
                               const std::vector<LandscapeSnapshot>& snapshots, ResultFile& file, const Log& log) {
   const auto t_start = Clock::now();
   const std::int64_t na = static_cast<std::int64_t>(s.grid.alpha.size());
@@ -228,172 +156,61 @@ LandscapeOutcome runLandscape(const Comm& comm, const LandscapeSettings& s, cons
   const std::int64_t points = na * nb;
   if (points < 1) throw Error("runLandscape: empty grid");
   if (points > 0xFFFFFFFFLL) throw InputError("landscape.points: more than 2^32 points per snapshot");
-  const hid_t root = file.root();
-
-  // Layout: fresh, resumed, or a partial file interrupted while being laid out.
-  if (file.resumed() && h5::exists(root, "landscape") &&
-      !h5::hasAttribute(h5::openGroup(root, "landscape"), "layout_complete"))
-    VNA_H5(H5Ldelete(root, "landscape", H5P_DEFAULT));
-  if (!file.resumed() || !h5::exists(root, "landscape"))
-    createLayout(comm, root, s, snapshots);
-  else
-    checkLayout(root, file.partialPath().string(), s, snapshots);
-
+  LandscapeFile out(comm, file, s, snapshots);
   const std::vector<GridChunk> chunks = gridChunks(na, nb, s.chunk_points);
   const std::size_t S = snapshots.size();
-  h5::Handle top = h5::openGroup(root, "landscape");
-  std::vector<std::vector<h5::Handle>> dsets(S);
   std::vector<LocalStats> stats(S);
-  std::vector<WorkItem> work;
-  for (std::size_t si = 0; si < S; ++si) {
-    h5::Handle g = h5::openGroup(top, snapshots[si].label);
-    for (const char* name : kValueNames) dsets[si].push_back(h5::openDataset(g, name));
-    for (const char* name : kFlagNames) dsets[si].push_back(h5::openDataset(g, name));
-    std::vector<std::uint8_t> done(points, 0), nonfinite;
-    std::vector<double> loss;
-    if (file.resumed()) {
-      done = h5::readDataset<std::uint8_t>(g, "done");
-      nonfinite = h5::readDataset<std::uint8_t>(g, "nonfinite");
-      loss = h5::readDataset<double>(g, "loss");
-    }
-    for (std::size_t c = 0; c < chunks.size(); ++c) {
-      const GridChunk& ch = chunks[c];
-      bool all_done = true;
-      for (std::int64_t i = ch.i0; i < ch.i0 + ch.ni; ++i)
-        for (std::int64_t j = ch.j0; j < ch.j0 + ch.nj; ++j) all_done = all_done && done[i * nb + j];
-      if (all_done) {
-        // Counted once (rank 0); the extremes are the same on every rank.
-        for (std::int64_t i = ch.i0; i < ch.i0 + ch.ni; ++i)
-          for (std::int64_t j = ch.j0; j < ch.j0 + ch.nj; ++j) {
-            LocalStats& st = stats[si];
-            if (comm.isRoot()) {
-              st.add(loss[i * nb + j], !nonfinite[i * nb + j]);
-            } else if (!nonfinite[i * nb + j] && std::isfinite(loss[i * nb + j])) {
-              st.min = std::min(st.min, loss[i * nb + j]);
-              st.max = std::max(st.max, loss[i * nb + j]);
-            }
-          }
-      } else {
-        work.push_back({si, c, static_cast<std::int64_t>(si * chunks.size() + c)});
-      }
-    }
-  }
+  const std::vector<WorkItem> work = pendingWork(comm, out, chunks, S, nb, stats);
   const std::int64_t W = static_cast<std::int64_t>(work.size());
   const int P = comm.size();
-  const std::int64_t rounds = (W + P - 1) / P;
   std::vector<std::int64_t> points_before(W + 1, 0);  // points in work[0..k)
   for (std::int64_t k = 0; k < W; ++k) points_before[k + 1] = points_before[k] + chunks[work[k].chunk].size();
   log.info("landscape: {} snapshot(s) × {}×{} points, Ns = {}, {} chunks of <= {} points; {} point(s) to compute on "
            "{} rank(s)",
            S, na, nb, s.samples, chunks.size() * S, s.chunk_points, points_before[W], P);
-
-  LandscapeEvaluator evaluator(s.engine, hamiltonian, s.double_precision);
+  ChunkEvaluator evaluator(s, model);
   for (const auto& sn : snapshots)
     if (sn.plane.theta_star.size() != evaluator.numParams())
       throw InputError(fmt::format("snapshot {}: θ* has {} parameters but the network of the source config has {}",
                                    sn.label, sn.plane.theta_star.size(), evaluator.numParams()));
 
-  installSignalHandlers();
-  // Test hook: raise SIGTERM after the rank computing this chunk (snapshot · chunks + chunk) is done with it.
-  const char* signal_after = std::getenv("VNA_SIGNAL_AFTER_CHUNK");
-  const std::int64_t raise_after = signal_after ? std::atoll(signal_after) : -1;
-  auto t_last_flush = Clock::now(), t_last_progress = Clock::now();
-  const bool tty = log.enabled() && isatty(fileno(log.stream()));
-  bool stopped = false;
+  // Round r: rank k computes work[r·P + k]; every rank takes part in the writes of each snapshot touched.
   std::int64_t computed_local = 0;
-  std::vector<double> alpha, beta;
-  std::vector<std::uint32_t> ids;
-  std::vector<double> values[kNumValues];
-  std::vector<std::uint8_t> flags[kNumFlags];
-
-  for (std::int64_t r = 0; r < rounds; ++r) {
-    const std::int64_t k = r * P + comm.rank();
-    const WorkItem* item = k < W ? &work[k] : nullptr;
-    GridChunk ch;
-    if (item) {
-      ch = chunks[item->chunk];
-      const LandscapeSnapshot& sn = snapshots[item->snapshot];
-      alpha.clear(), beta.clear(), ids.clear();
-      for (std::int64_t i = ch.i0; i < ch.i0 + ch.ni; ++i)
-        for (std::int64_t j = ch.j0; j < ch.j0 + ch.nj; ++j) {
-          alpha.push_back(s.grid.alpha[i]);
-          beta.push_back(s.grid.beta[j]);
-          ids.push_back(static_cast<std::uint32_t>(i * nb + j));
+  const auto doneAfter = [&](std::int64_t rounds) { return points_before[std::min(W, rounds * P)]; };
+  RunLoopSettings ls;
+  ls.flush_minutes = s.flush_minutes;
+  ls.progress_seconds = s.progress_seconds;
+  ls.signal_hook = "VNA_SIGNAL_AFTER_CHUNK";
+  RunLoop loop(comm, log, ls);
+  const RunLoopResult r = loop.run(
+      0, (W + P - 1) / P,
+      [&](std::int64_t round) {
+        const std::int64_t k = round * P + comm.rank(), first = round * P, last = std::min(W, first + P);
+        const WorkItem* item = k < W ? &work[k] : nullptr;
+        const GridChunk ch = item ? chunks[item->chunk] : GridChunk{};
+        if (item) {
+          evaluator.evaluate(ch, snapshots[item->snapshot], stats[item->snapshot]);
+          computed_local += ch.size();
         }
-      LandscapeSampling sampling;
-      sampling.seed = s.seed;
-      sampling.snapshot_index = sn.index;
-      sampling.samples = s.samples;
-      sampling.mode = sn.mode;
-      sampling.temperature = sn.temperature;
-      sampling.gamma = sn.gamma;
-      LossStats st = evaluator.evaluate(sn.plane, alpha, beta, ids, sampling);
-      values[0] = std::move(st.loss);
-      values[1] = std::move(st.loss_err);
-      values[2] = std::move(st.energy);
-      values[3] = std::move(st.entropy);
-      values[4] = std::move(st.min_energy);
-      flags[0].assign(alpha.size(), 1);
-      flags[1].resize(alpha.size());
-      for (std::size_t p = 0; p < alpha.size(); ++p) {
-        flags[1][p] = st.finite[p] ? 0 : 1;
-        stats[item->snapshot].add(values[0][p], st.finite[p]);
-      }
-      computed_local += static_cast<std::int64_t>(alpha.size());
-    }
-    // Every rank takes part in the collective writes of each snapshot touched in this round.
-    const std::int64_t first = r * P, last = std::min(W, first + P);
-    for (std::size_t si = work[first].snapshot; si <= work[last - 1].snapshot; ++si) {
-      const bool mine = item && item->snapshot == si;
-      const std::vector<hsize_t> off = {static_cast<hsize_t>(ch.i0), static_cast<hsize_t>(ch.j0)};
-      const std::vector<hsize_t> cnt = {static_cast<hsize_t>(ch.ni), static_cast<hsize_t>(ch.nj)};
-      // Values first, the done mask last: a point marked done always has its values.
-      for (int q = 0; q < kNumValues; ++q)
-        h5::writeBlock<double>(dsets[si][q], mine ? off : std::vector<hsize_t>{},
-                               mine ? cnt : std::vector<hsize_t>{}, mine ? values[q].data() : nullptr);
-      for (int q = kNumFlags - 1; q >= 0; --q)
-        h5::writeBlock<std::uint8_t>(dsets[si][kNumValues + q], mine ? off : std::vector<hsize_t>{},
-                                     mine ? cnt : std::vector<hsize_t>{}, mine ? flags[q].data() : nullptr);
-    }
-    if (item && item->global_chunk == raise_after) std::raise(SIGTERM);
+        for (std::size_t si = work[first].snapshot; si <= work[last - 1].snapshot; ++si)
+          out.writeChunk(si, item && item->snapshot == si, ch, evaluator.values, evaluator.flags);
+        return item ? item->global_chunk : std::int64_t(-1);
+      },
+      [&](std::int64_t next, bool requested) {
+        file.flush();
+        return requested ? fmt::format("flushed {} of {} points", doneAfter(next), points_before[W]) : std::string();
+      },
+      [&](const Progress& p) {
+        const double done = static_cast<double>(doneAfter(p.next));
+        return fmt::format("landscape {} / {} points ({:.0f}%)  {:.2f} ms/point on {} rank(s)  ETA {}", doneAfter(p.next),
+                           points_before[W], 100.0 * done / std::max<double>(1.0, points_before[W]),
+                           1e3 * p.elapsed / std::max(1.0, done) * P, P, p.eta);
+      });
 
-    // Agree on flushes and stops (signals reach ranks at different times).
-    const auto now = Clock::now();
-    const SignalFlags sig = takeSignalFlags();
-    std::vector<double> votes = {sig.stop ? 1.0 : 0.0, sig.checkpoint ? 1.0 : 0.0,
-                                 std::chrono::duration<double>(now - t_last_flush).count() > 60.0 * s.flush_minutes ? 1.0 : 0.0};
-    comm.sumInPlace(votes);
-    const bool last_round = r + 1 == rounds;
-    if (!last_round && (votes[0] > 0 || votes[1] > 0 || votes[2] > 0)) {
-      file.flush();
-      t_last_flush = Clock::now();
-      if (votes[1] > 0) log.info("{}flushed {} of {} points", tty ? "\n" : "", points_before[last], points_before[W]);
-    }
-    if (!last_round && votes[0] > 0) {
-      stopped = true;
-      break;
-    }
-    if (log.enabled() && (std::chrono::duration<double>(now - t_last_progress).count() > s.progress_seconds || last_round)) {
-      t_last_progress = now;
-      const double elapsed = std::chrono::duration<double>(now - t_start).count();
-      const double done_points = static_cast<double>(points_before[last]);
-      const double per = elapsed / std::max(1.0, done_points);
-      const std::string line = fmt::format(
-          "landscape {} / {} points ({:.0f}%)  {:.2f} ms/point on {} rank(s)  ETA {}", points_before[last],
-          points_before[W], 100.0 * done_points / std::max<double>(1.0, points_before[W]), 1e3 * per * P, P,
-          formatDuration(per * static_cast<double>(points_before[W] - points_before[last])));
-      if (tty)
-        fmt::print(log.stream(), "\r{:<100}{}", line, last_round ? "\n" : "");
-      else
-        log.info("{}", line);
-      std::fflush(log.stream());
-    }
-  }
-
-  LandscapeOutcome out;
-  out.completed = !stopped;
-  out.points_computed = comm.sum(computed_local);
-  out.seconds = comm.max(std::chrono::duration<double>(Clock::now() - t_start).count());
+  LandscapeOutcome outcome;
+  outcome.completed = r.completed;
+  outcome.points_computed = comm.sum(computed_local);
+  outcome.seconds = comm.max(std::chrono::duration<double>(Clock::now() - t_start).count());
   for (std::size_t si = 0; si < S; ++si) {
     LandscapeSummary sum;
     sum.label = snapshots[si].label;
@@ -403,10 +220,11 @@ LandscapeOutcome runLandscape(const Comm& comm, const LandscapeSettings& s, cons
     const double lo = comm.min(stats[si].min), hi = comm.max(stats[si].max);
     sum.loss_min = std::isfinite(lo) ? lo : NAN;
     sum.loss_max = std::isfinite(hi) ? hi : NAN;
-    out.snapshots.push_back(sum);
+    outcome.snapshots.push_back(sum);
   }
-  if (stopped) log.info("stopped by a signal: {} point(s) computed in this run; continue with --resume", out.points_computed);
-  return out;
+  if (!r.completed)
+    log.info("stopped by a signal: {} point(s) computed in this run; continue with --resume", outcome.points_computed);
+  return outcome;
 }
 
 }  // namespace vna

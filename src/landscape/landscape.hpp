@@ -13,23 +13,19 @@
 #include <string>
 #include <vector>
 
-#include "anneal/variational_estimator.hpp"
 #include "core/log.hpp"
 #include "core/mpi_comm.hpp"
-#include "engine_config.hpp"
 #include "io/result_file.hpp"
 #include "landscape/grid.hpp"
-#include "model/hamiltonian.hpp"
+#include "model/model.hpp"
+#include "network/network.hpp"
+#include "network/variational_estimator.hpp"
 
 namespace vna {
 
 // Landscape sampling steps sit far above any annealing update index (the annealer allows < 2^32 − 16
 // updates; analysis uses 2^32 − 1), so their streams never coincide with training samples.
 inline constexpr std::uint32_t kLandscapeStepBase = 0xF0000000u;
-
-struct LandscapePlane {
-  std::vector<double> theta_star, delta, eta;  // [n] each
-};
 
 struct LandscapeSampling {
   std::uint64_t seed = 1;
@@ -39,27 +35,12 @@ struct LandscapeSampling {
   double temperature = 0.0, gamma = 0.0;
 };
 
-// The batched evaluation of landscape points: one engine, float or double network arithmetic.
-class LandscapeEvaluator {
- public:
-  LandscapeEvaluator(const EngineConfig& config, const Hamiltonian& hamiltonian, bool double_precision);
-  ~LandscapeEvaluator();
-  LandscapeEvaluator(const LandscapeEvaluator&) = delete;
-  LandscapeEvaluator& operator=(const LandscapeEvaluator&) = delete;
-
-  const ParamLayout& layout() const;
-  std::size_t numParams() const;
-
-  // The loss statistics at θ* + α_k δ + β_k η for k = 0..K−1, all K points in one engine call; point k
-  // samples from stream point_ids[k]. Non-finite values are returned and flagged, never thrown.
-  LossStats evaluate(const LandscapePlane& plane, const std::vector<double>& alpha, const std::vector<double>& beta,
-                     const std::vector<std::uint32_t>& point_ids, const LandscapeSampling& sampling);
-
-  class Impl;
-
- private:
-  std::unique_ptr<Impl> impl_;
-};
+// The loss statistics at θ* + α_k δ + β_k η for k = 0..K−1, all K points in one network call; point k
+// samples from stream point_ids[k] at step kLandscapeStepBase + snapshot_index. Non-finite values are
+// returned and flagged, never thrown.
+LossStats evaluatePlanePoints(VariationalEstimator& estimator, const ParameterPlane& plane,
+                              const std::vector<double>& alpha, const std::vector<double>& beta,
+                              const std::vector<std::uint32_t>& point_ids, const LandscapeSampling& sampling);
 
 // One snapshot's landscape request.
 struct LandscapeSnapshot {
@@ -68,7 +49,7 @@ struct LandscapeSnapshot {
   std::int64_t after_update = -1;   // from the source
   double temperature = 0.0, gamma = 0.0;
   LossMode mode = LossMode::kClassical;
-  LandscapePlane plane;
+  ParameterPlane plane;
   std::vector<double> trajectory;           // [T][2] trajectory in this plane (empty: none)
   std::vector<double> trajectory_residual;  // [T]
 };
@@ -80,8 +61,7 @@ struct LandscapeSettings {
   std::int64_t chunk_points = 200;  // points per engine call (see landscapeChunkPoints)
   double flush_minutes = 5.0;
   double progress_seconds = 10.0;
-  bool double_precision = false;
-  EngineConfig engine;
+  AnsatzSpec ansatz;
 };
 
 // Points per chunk: `requested`, lowered so that what one engine call holds per point (its parameters,
@@ -107,7 +87,7 @@ struct LandscapeOutcome {
 // Collective. Fresh file: creates /landscape and /landscape/<label>/ for every snapshot; resumed
 // file: checks them (same grid, same θ*, same directions) and evaluates only the points not done.
 // Flushes the file every flush_minutes and on SIGUSR1; stops after flushing on SIGTERM/SIGINT.
-LandscapeOutcome runLandscape(const Comm& comm, const LandscapeSettings& settings, const Hamiltonian& hamiltonian,
+LandscapeOutcome runLandscape(const Comm& comm, const LandscapeSettings& settings, const Model& model,
                               const std::vector<LandscapeSnapshot>& snapshots, ResultFile& file, const Log& log);
 
 }  // namespace vna

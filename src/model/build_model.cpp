@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "model/coupling_file.hpp"
+#include "model/energy_scale.hpp"
 #include "model/edwards_anderson.hpp"
 #include "model/ising_chain.hpp"
 #include "model/model.hpp"
@@ -61,7 +62,9 @@ Model buildModel(const ModelSpec& spec, int realization) {
   if (spec.type == "newman_moore") {
     m = newmanMoore(spec.L, spec.J);
   } else if (spec.type == "ising_chain") {
-    return isingChain(spec.N, spec.J, spec.periodic, spec.field);  // the field is part of the chain
+    m = isingChain(spec.N, spec.J, spec.periodic, spec.field);  // the field is part of the chain
+    checkEnergyScale(m.hamiltonian, fmt::format("model (type ising_chain, J = {}, field = {})", spec.J, spec.field));
+    return m;
   } else if (spec.type == "edwards_anderson") {
     m = edwardsAnderson(spec.Lx, spec.Ly, spec.periodic, parseCouplingDistribution(spec.couplings, "model.couplings"),
                         familySeed(spec, realization));
@@ -82,6 +85,9 @@ Model buildModel(const ModelSpec& spec, int realization) {
                     spec.type));
   }
   addUniformField(m, spec.field);
+  checkEnergyScale(m.hamiltonian, spec.type == "coupling_file"
+                                      ? m.source
+                                      : fmt::format("model (type {}, J = {}, field = {})", spec.type, spec.J, spec.field));
   return m;
 }
 

@@ -154,6 +154,48 @@ struct ParsedFile {
   Hamiltonian hamiltonian;
 };
 
+// Without a '# spins: N' header, N comes from the largest index, so every spin must appear in a line:
+// an uncoupled spin is a typo (one index of 67108864 among indices below 100 would make a model of 67
+// million spins, almost all free) or a wrong index base (a 1-based file read with index_base 0 leaves
+// spin 0 free). Checked on the distinct indices, before anything of size N is allocated.
+void checkEverySpinCoupled(const LineReader& r, const std::vector<ListEntry>& entries, int base, long long n,
+                           bool base_from_header) {
+  std::vector<long long> used;
+  used.reserve(2 * entries.size());
+  for (const auto& e : entries) used.insert(used.end(), {e.i, e.j});
+  std::sort(used.begin(), used.end());
+  used.erase(std::unique(used.begin(), used.end()), used.end());
+  const long long free_spins = n - static_cast<long long>(used.size());
+  if (free_spins == 0) return;
+  const std::string how = " (a '# spins: N' header line allows spins without couplings)";
+  if (base == 0 && used.front() == 1 && free_spins == 1)
+    r.fail(1, fmt::format("spin 0 appears in no coupling or field, and the smallest index is 1: the file looks 1-based "
+                          "but is read with index_base 0 ({}): use index_base 1{}",
+                          base_from_header ? "its '# index_base' header" : "model.index_base", how));
+  // The largest index alone far above the others: name its line.
+  const long long largest = used.back();
+  const long long next = used.size() > 1 ? used[used.size() - 2] : base - 1;
+  if (largest - next > static_cast<long long>(used.size())) {
+    int line = 0;
+    for (const auto& e : entries)
+      if (std::max(e.i, e.j) == largest) line = e.line;
+    r.fail(line, fmt::format("site index {} makes N = {} spins, but only {} distinct spins appear in the file (the "
+                             "next largest index is {}): a typo?{}",
+                             largest, n, used.size(), next, how));
+  }
+  std::string list;
+  long long shown = 0, expect = base;
+  for (std::size_t k = 0; k <= used.size() && shown < 5; ++k) {
+    const long long upto = k < used.size() ? used[k] : base + n;
+    for (long long i = expect; i < upto && shown < 5; ++i, ++shown) list += (shown ? ", " : "") + std::to_string(i);
+    if (k < used.size()) expect = used[k] + 1;
+  }
+  r.fail(r.number(), fmt::format("{} of the {} spins (index {}{}) appear{} in no coupling or field (index_base {}): a "
+                                 "free spin only doubles the degeneracy{}",
+                                 free_spins, n, list, free_spins > shown ? ", ..." : "", free_spins == 1 ? "s" : "",
+                                 base, how));
+}
+
 ParsedFile finishList(const LineReader& r, std::vector<ListEntry>& entries, const HeaderValue& base_header,
                       const HeaderValue& spins_header, int spec_base) {
   if (entries.empty()) r.fail(r.number(), "no couplings found (expected lines 'i j J')");
@@ -185,6 +227,7 @@ ParsedFile finishList(const LineReader& r, std::vector<ListEntry>& entries, cons
       if (idx < base || idx >= base + n)
         r.fail(e.line, fmt::format("site index {} out of range [{}, {}] (index_base {}, {} spins{})", idx, base,
                                    base + n - 1, base, n, spins_header.value ? " from the '# spins' header" : ""));
+  if (!spins_header.value) checkEverySpinCoupled(r, entries, base, n, base_header.value.has_value());
   // Duplicates: sort by the unordered pair, keep file order among equals.
   std::vector<std::size_t> idx(entries.size());
   for (std::size_t k = 0; k < idx.size(); ++k) idx[k] = k;

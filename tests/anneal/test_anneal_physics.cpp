@@ -5,16 +5,14 @@
 #include <cmath>
 
 #include "anneal/adam.hpp"
-#include "anneal/variational_estimator.hpp"
 #include "exact/lanczos.hpp"
 #include "exact/newman_moore_exact.hpp"
 #include "model/newman_moore.hpp"
-#include "rnn_engine.hpp"
+#include "network/network.hpp"
+#include "network/variational_estimator.hpp"
 
 namespace vna {
 namespace {
-
-using Engine = RnnEngine<double>;
 
 struct Trained {
   double loss, err, initial_loss;
@@ -23,35 +21,30 @@ struct Trained {
 // Trains one network at fixed (T, Γ) for `updates` Adam steps, then estimates the loss with `eval_samples`.
 Trained train(const Model& model, LossMode mode, double T, double gamma, int updates, int samples, double lr,
               int eval_samples, std::uint64_t seed) {
-  EngineConfig ec;
-  ec.cell = CellKind::kVanilla2d;
-  ec.hidden = 16;
-  ec.lattice = model.lattice;
-  Engine engine(ec);
-  const std::size_t n = engine.numParams();
-  std::vector<double> theta = initParameters(engine.layout(), seed, 0);
-  Kokkos::View<double**, Kokkos::LayoutRight> params("params", 1, n);
-  Kokkos::View<std::uint32_t*> ids("ids", 1);
-  Engine::GradView grad("grad", 1, n);
-  VariationalEstimator<double> est(engine, model.hamiltonian);
+  AnsatzSpec ansatz;
+  ansatz.cell = CellKind::kVanilla2d;
+  ansatz.hidden = 16;
+  ansatz.precision = Precision::kDouble;
+  Network network(ansatz, model.lattice, model.hamiltonian);
+  const std::size_t n = network.numParams();
+  std::vector<double> theta = initParameters(network.layout(), seed, 0), grad;
+  const std::vector<std::uint32_t> ids = {0};
+  VariationalEstimator est(network);
   Adam adam{lr};
   AdamState state;
-  auto upload = [&] {
-    for (std::size_t i = 0; i < n; ++i) params(0, i) = theta[i];
-  };
   Trained out{};
   for (int u = 0; u <= updates; ++u) {
-    upload();
+    const ParameterSets sets = ParameterSets::explicitSets(theta, n);
     SampleCounters c{seed, static_cast<std::uint32_t>(u), 0};
     if (u == updates) {
-      const LossStats st = est.evaluate(params, ids, {seed, 1u << 30, 0}, eval_samples, mode, T, gamma, nullptr);
+      const LossStats st = est.evaluate(sets, ids, {seed, 1u << 30, 0}, eval_samples, mode, T, gamma, nullptr);
       out.loss = st.loss[0];
       out.err = st.loss_err[0];
       break;
     }
-    const LossStats st = est.evaluate(params, ids, c, samples, mode, T, gamma, &grad);
+    const LossStats st = est.evaluate(sets, ids, c, samples, mode, T, gamma, &grad);
     if (u == 0) out.initial_loss = st.loss[0];
-    adam.step(theta, &grad(0, 0), state);
+    adam.step(theta, grad.data(), state);
   }
   return out;
 }

@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <iterator>
+
 #include <nlohmann/json.hpp>
 
 #include "io/h5.hpp"
@@ -29,6 +32,8 @@ struct BadInput {
   std::string yaml;         // config text ("" = no config file written)
   std::string extra_args;   // after the config path
   std::vector<std::string> fragments;  // expected in the message
+  std::string command = "exact";
+  std::string env;          // NAME=value for the job
 };
 
 class BadInputTest : public ::testing::TestWithParam<std::tuple<BadInput, int>> {};
@@ -37,20 +42,36 @@ TEST_P(BadInputTest, ClearMessageNonZeroExitNoOutput) {
   const auto& [bad, ranks] = GetParam();
   const fs::path dir = workDir(bad.name + "_np" + std::to_string(ranks));
   test::writeFile(dir / "bad_couplings.txt", "# index_base: 1\n1 2 0.5\n2 3 oops\n");
+  test::writeFile(dir / "ok.txt", "# index_base: 0\n0 1 0.5\n1 2 -1\n2 0 1\n");
+  // One index typo among small indices (issue 15: it built a 67-million-spin model).
+  test::writeFile(dir / "typo.txt", "# index_base: 1\n1 2 1.0\n2 3 -1.0\n3 67108864 0.5\n");
+  // A 1-based file without a header, read with index_base 0: spin 0 would be free.
+  test::writeFile(dir / "base1.txt", "1 2 1.0\n2 3 -1.0\n3 1 0.5\n");
+  test::writeFile(dir / "free.txt", "# index_base: 0\n0 1 1\n1 2 1\n4 5 1\n");
+  test::writeFile(dir / "huge.txt", "# index_base: 0\n0 1 1e35\n1 2 1\n");
   const fs::path cfg = dir / "in.yaml";
   if (!bad.yaml.empty()) test::writeFile(cfg, bad.yaml);
   // A case may name its own output (--output in extra_args); otherwise result.h5 in its folder.
   const fs::path out = dir / "result.h5";
   const bool own_output = bad.extra_args.find("--output") != std::string::npos;
-  const auto r = runVna(fmt::format("exact {} {} {}", shellQuote(cfg.string()),
-                                    own_output ? "" : "--output " + shellQuote(out.string()), bad.extra_args),
-                        ranks);
+  std::string extra = bad.extra_args;  // "{dir}" is the case's folder
+  for (auto pos = extra.find("{dir}"); pos != std::string::npos; pos = extra.find("{dir}"))
+    extra.replace(pos, 5, dir.string());
+  const auto r = runVna(fmt::format("{} {} {} {}", bad.command, shellQuote(cfg.string()),
+                                    own_output ? "" : "--output " + shellQuote(out.string()), extra),
+                        ranks, true, bad.env);
   EXPECT_EQ(r.exit_code, 2) << r.out;
   for (const auto& f : bad.fragments) EXPECT_NE(r.out.find(f), std::string::npos) << "missing '" << f << "' in:\n" << r.out;
   // Printed once, whatever the number of ranks.
   EXPECT_LE(test::countOccurrences(r.out, bad.fragments.front()), 1) << r.out;
-  EXPECT_FALSE(fs::exists(out));
-  EXPECT_FALSE(fs::exists(out.string() + ".partial"));
+  for (const char* suffix : {"", ".partial", ".tmp"}) EXPECT_FALSE(fs::exists(out.string() + suffix)) << suffix;
+  // An input is never an output: the config (and the coupling file) are as they were.
+  if (!bad.yaml.empty()) {
+    std::ifstream in(cfg);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), bad.yaml);
+  }
+  std::ifstream ok(dir / "ok.txt");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(ok), {}), "# index_base: 0\n0 1 0.5\n1 2 -1\n2 0 1\n");
 }
 
 const BadInput kBadInputs[] = {
@@ -70,6 +91,53 @@ const BadInput kBadInputs[] = {
     {"enumeration_too_large", "model: {L: 6}\nexact: {enumerate: always}\n", "", {"exact.enumerate", "N = 36"}},
     {"missing_config", "", "", {"File does not exist"}},
     {"output_folder_missing", "model: {L: 2}\n", "--output /nonexistent/dir/x.h5", {"does not exist"}},
+    // Strict YAML (issue 15: these ran, on the last duplicate or the first document).
+    {"duplicate_key", "model: {L: 4, L: 5}\n", "", {"in.yaml: model.L: duplicate key", "twice on line 1"}},
+    {"duplicate_key_block", "model:\n  L: 4\n  L: 5\n", "", {"model.L: duplicate key", "lines 2 and 3"}},
+    {"duplicate_section", "model: {L: 4}\nmodel: {L: 5}\n", "", {"model: duplicate key", "lines 1 and 2"}},
+    {"text_after_flow_map", "{model: {type: newman_moore, L: 4}}\nexact: {temperatures: [-5], bogus: 1}\n", "",
+     {"in.yaml: text after the end of the first YAML document", "line 2"}},
+    {"second_document", "model: {L: 4}\n---\nexact: {temperatures: [1]}\n", "", {"second document", "line 2"}},
+    {"empty_config", "\n", "", {"in.yaml: the config is empty", "needs at least the model section"}},
+    {"comments_only", "# just a comment\n", "", {"in.yaml: the config is empty"}},
+    {"empty_config_anneal", "\n", "", {"in.yaml: the config is empty", "`vna anneal`"}, "anneal"},
+    // Non-finite numbers and energies that overflow (issue 15: NaN losses, 1316 "ground states").
+    {"field_inf", "model: {L: 3, field: .inf}\n", "", {"model.field", "finite number, got '.inf'", "line 1"}},
+    {"J_inf", "model: {L: 3, J: .inf}\n", "", {"model.J", "finite number", "line 1"}},
+    {"T0_inf", "model: {L: 3}\nanneal: {T0: .inf}\n", "", {"anneal.T0", "finite number", "line 2"}, "anneal"},
+    {"set_nan", "model: {L: 3}\n", "--set model.J=.nan", {"(from --set model.J=.nan)", "model.J", "finite number"}},
+    {"temperature_list_inf", "model: {L: 3}\nexact: {temperatures: [1, .inf]}\n", "",
+     {"exact.temperatures", "finite number", "line 2"}},
+    {"J_overflows_energies", "model: {L: 3, J: 1e308}\n", "", {"J = 1e+308", "too large", "1e+30"}},
+    // Keys that would be ignored or bypass a bound.
+    {"campaign_size_beyond_model_L", "model: {L: 4}\ncampaign: {sizes: [65], methods: [sa]}\n", "",
+     {"campaign.sizes", "size 65", "model.L", "line 2"}, "campaign"},
+    {"campaign_size_beyond_model_Lx",
+     "model: {type: edwards_anderson, Lx: 4, Ly: 4}\ncampaign: {sizes: [5000], methods: [sa]}\n", "",
+     {"campaign.sizes", "model.Lx", "line 2"}, "campaign"},
+    {"cuda_for_exact", "model: {L: 3}\nbackend: {device: cuda}\n", "",
+     {"backend.device", "`vna exact` runs on the host only", "line 2"}},
+    // Coupling files: typos and wrong index bases (doc/input_reference.md, coupling files).
+    {"coupling_index_typo", "model: {type: coupling_file, path: typo.txt}\n", "",
+     {"typo.txt:4", "site index 67108864", "a typo"}},
+    {"coupling_wrong_index_base", "model: {type: coupling_file, path: base1.txt, index_base: 0}\n", "",
+     {"base1.txt", "spin 0 appears in no coupling", "use index_base 1"}},
+    {"coupling_free_spin", "model: {type: coupling_file, path: free.txt}\n", "",
+     {"free.txt", "1 of the 6 spins (index 3) appears in no coupling"}},
+    {"coupling_energy_overflow", "model: {type: coupling_file, path: huge.txt}\n", "", {"huge.txt", "too large"}},
+    // An input is never an output, with or without --force.
+    {"output_is_the_config", "model: {L: 2}\n", "--force --output {dir}/in.yaml", {"is the config file"}},
+    {"output_is_a_coupling_file", "model: {type: coupling_file, path: ok.txt}\n", "--force --output {dir}/ok.txt",
+     {"is a coupling file (model.path)"}},
+    // Sizes checked before anything is allocated or opened (issue 15: late allocation failures).
+    {"anneal_memory", "model: {L: 64}\nanneal: {samples: 10000000}\n", "",
+     {"needs about", "anneal.samples", "kept activations", "line 2"}, "anneal"},
+    {"model_memory", "model: {type: sherrington_kirkpatrick, N: 100000}\n", "",
+     {"needs about", "model.N", "the Hamiltonian", "line 1"}},
+    {"lanczos_memory", "model: {L: 5}\nexact: {gammas: [1.0]}\n", "",
+     {"needs about", "exact.gammas", "Lanczos vectors", "VNA_MEMORY_LIMIT", "line 2"}, "exact", "VNA_MEMORY_LIMIT=200M"},
+    {"landscape_points_beyond_2_32", "landscape: {points: [65536, 65536]}\n", "",
+     {"landscape.points", "2^32", "line 1"}, "landscape"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Cli, BadInputTest, ::testing::Combine(::testing::ValuesIn(kBadInputs), ::testing::Values(0, 2)),

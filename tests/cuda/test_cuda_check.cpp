@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "cuda/cuda_check.hpp"
 #include "cuda/cuda_device.hpp"
+#include "backend_registry.hpp"
 #include "rnn_engine.hpp"
 
 namespace vna {

@@ -1,13 +1,68 @@
 #pragma once
-// Helpers for the engine tests: host <-> device batches and exhaustive enumeration.
+// Helpers for the engine tests: the backends every test runs on, host <-> device batches and
+// exhaustive enumeration.
+#include <gtest/gtest.h>
+
 #include <Kokkos_Core.hpp>
 
 #include <cstdint>
+#include <cstdlib>
+#include <ostream>
+#include <string>
 #include <vector>
 
+#include "backend_registry.hpp"
 #include "rnn_engine.hpp"
+#ifdef VNA_HAVE_CUDA
+#include "cuda/cuda_device.hpp"
+#endif
+
+namespace vna {
+// gtest prints a backend parameter by its name.
+inline void PrintTo(Backend backend, std::ostream* os) { *os << backendName(backend); }
+}  // namespace vna
 
 namespace vna::test {
+
+// One test source, every backend present (as Cabana and ArborX instantiate their tests): kokkos
+// always, cuda in builds with the CUDA backend. Cells the CUDA kernels do not cover run on the Kokkos
+// path when cuda is asked for (backend_registry.hpp), so the same checks cover the fallback.
+inline std::vector<Backend> testedBackends() {
+  std::vector<Backend> b = {Backend::kKokkos};
+  if (cudaBackendBuilt()) b.push_back(Backend::kCuda);
+  return b;
+}
+
+inline std::string backendTestName(const ::testing::TestParamInfo<Backend>& info) { return backendName(info.param); }
+
+// A test fixture per backend. On cuda it skips without a device and fixes the register tile
+// (VNA_CUDA_TILE=5,4): the tile's rows set how the output logit is summed, so with a free choice per
+// call shape a sample could differ in the last bit between batch shapes; other tiles are checked
+// against kokkos in tests/cuda.
+class BackendTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    if (GetParam() != Backend::kCuda) return;
+#ifdef VNA_HAVE_CUDA
+    std::string why;
+    if (cuda::deviceCount(&why) == 0) GTEST_SKIP() << "no CUDA device: " << why;
+    setenv("VNA_CUDA_TILE", "5,4", 1);
+#endif
+  }
+  void TearDown() override {
+    if (GetParam() == Backend::kCuda) unsetenv("VNA_CUDA_TILE");
+  }
+  Backend backend() const { return GetParam(); }
+  EngineConfig engineConfig(CellKind cell, int hidden, const Lattice& lattice) const {
+    EngineConfig c{cell, hidden, lattice};
+    c.backend = GetParam();
+    return c;
+  }
+};
+
+#define VNA_TEST_ON_EVERY_BACKEND(Suite)                                                               \
+  INSTANTIATE_TEST_SUITE_P(Backends, Suite, ::testing::ValuesIn(::vna::test::testedBackends()), \
+                           ::vna::test::backendTestName)
 
 template <class Scalar>
 using Engine = RnnEngine<Scalar>;

@@ -11,6 +11,8 @@ namespace {
 using test::Space;
 using test::toHost;
 
+class EngineBatch : public test::BackendTest {};
+
 struct Sampled {
   Kokkos::View<std::uint8_t***, Kokkos::LayoutRight, Kokkos::HostSpace> bits;
   Kokkos::View<double**, Kokkos::LayoutRight, Kokkos::HostSpace> logp;
@@ -43,12 +45,16 @@ void expectSameSamples(const Sampled& a, int p, const Sampled& b, int q, int cou
 }
 
 // 5×4 has a rolling buffer of 2·Lx = 10 positions that wraps many times along the 20 positions.
-EngineConfig batchConfig() { return EngineConfig{CellKind::kVanilla2d, 11, Lattice::square(5, 4)}; }
+EngineConfig batchConfig(Backend backend) {
+  EngineConfig c{CellKind::kVanilla2d, 11, Lattice::square(5, 4)};
+  c.backend = backend;
+  return c;
+}
 
 // Origin (all tests here): sample s of set p is a pure function of (θ_p, seed, stream id, step,
 // first_sample + s), so these equalities are exact.
-TEST(EngineBatch, SetsAreIndependentOfTheBatch) {
-  RnnEngine<float> engine(batchConfig());
+TEST_P(EngineBatch, SetsAreIndependentOfTheBatch) {
+  RnnEngine<float> engine(batchConfig(backend()));
   const auto sets = test::initialSets(engine.layout(), 5, 41, 2.0);
   const std::vector<std::uint32_t> streams{10, 11, 12, 13, 14};
   const Sampled batch = sampleSets(engine, sets, streams, 50, {77, 3, 0});
@@ -64,12 +70,12 @@ TEST(EngineBatch, SetsAreIndependentOfTheBatch) {
 
 void checkChunking(EngineConfig config);
 
-TEST(EngineBatch, SamplesAreIndependentOfTheChunking) {
-  checkChunking(batchConfig());
-  EngineConfig tensorized = batchConfig();
+TEST_P(EngineBatch, SamplesAreIndependentOfTheChunking) {
+  checkChunking(batchConfig(backend()));
+  EngineConfig tensorized = batchConfig(backend());
   tensorized.cell = CellKind::kTensorized2d;
   checkChunking(tensorized);
-  EngineConfig dilated = batchConfig();
+  EngineConfig dilated = batchConfig(backend());
   dilated.cell = CellKind::kDilated1d;  // 20 sites: 5 layers, a rolling buffer of 17 positions
   checkChunking(dilated);
 }
@@ -95,8 +101,8 @@ void checkChunking(EngineConfig config) {
   for (int p = 0; p < 2; ++p) expectSameSamples(kept, p, full, p, 100);
 }
 
-TEST(EngineBatch, SameCountersSameBitsOtherStepsOtherBits) {
-  RnnEngine<float> engine(batchConfig());
+TEST_P(EngineBatch, SameCountersSameBitsOtherStepsOtherBits) {
+  RnnEngine<float> engine(batchConfig(backend()));
   const auto sets = test::initialSets(engine.layout(), 1, 43, 2.0);
   const Sampled a = sampleSets(engine, sets, {4}, 64, {9, 17, 0});
   const Sampled b = sampleSets(engine, sets, {4}, 64, {9, 17, 0});
@@ -112,10 +118,10 @@ TEST(EngineBatch, SameCountersSameBitsOtherStepsOtherBits) {
 }
 
 // Float and double evaluate the same θ (rounded to float) on the same configurations.
-TEST(EngineBatch, FloatAgreesWithDouble) {
+TEST_P(EngineBatch, FloatAgreesWithDouble) {
   for (CellKind cell : {CellKind::kVanilla1d, CellKind::kVanilla2d, CellKind::kTensorized1d, CellKind::kTensorized2d,
                         CellKind::kDilated1d}) {
-    EngineConfig config{cell, 40, Lattice::square(6, 6)};
+    const EngineConfig config = engineConfig(cell, 40, Lattice::square(6, 6));
     RnnEngine<float> ef(config);
     RnnEngine<double> ed(config);
     auto sets = test::initialSets(ef.layout(), 3, 44, 1.0);
@@ -138,6 +144,8 @@ TEST(EngineBatch, FloatAgreesWithDouble) {
       }
   }
 }
+
+VNA_TEST_ON_EVERY_BACKEND(EngineBatch);
 
 }  // namespace
 }  // namespace vna

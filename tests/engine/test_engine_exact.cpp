@@ -14,6 +14,8 @@ using test::allConfigurations;
 using test::Space;
 using test::toHost;
 
+class EngineExact : public test::BackendTest {};
+
 struct ExactCase {
   const char* name;
   CellKind cell;
@@ -36,9 +38,9 @@ double chiSquareQuantile999(int k) {
 }
 
 // p(b) for every configuration from logProb (double), and its normalization.
-TEST(EngineExact, ProbabilitiesSumToOne) {
+TEST_P(EngineExact, ProbabilitiesSumToOne) {
   for (const ExactCase& c : exactCases()) {
-    EngineConfig config{c.cell, 10, c.lattice};
+    const EngineConfig config = engineConfig(c.cell, 10, c.lattice);
     RnnEngine<double> engine(config);
     const int n = engine.numSites(), P = 3;
     auto params = test::makeParams<double>(test::initialSets(engine.layout(), P, 21, 3.0));
@@ -56,9 +58,9 @@ TEST(EngineExact, ProbabilitiesSumToOne) {
   }
 }
 
-TEST(EngineExact, SamplesFollowTheEnumeratedDistribution) {
+TEST_P(EngineExact, SamplesFollowTheEnumeratedDistribution) {
   for (const ExactCase& c : exactCases()) {
-    EngineConfig config{c.cell, 10, c.lattice};
+    const EngineConfig config = engineConfig(c.cell, 10, c.lattice);
     RnnEngine<double> engine(config);
     const int n = engine.numSites(), count = 1 << n, Ns = 100000;
     auto params = test::makeParams<double>(test::initialSets(engine.layout(), 1, 22, 3.0));
@@ -109,8 +111,9 @@ TEST(EngineExact, SamplesFollowTheEnumeratedDistribution) {
 // logp from sample() equals logProb() of the returned bits, in both precisions, with and without
 // kept activations.
 template <class Scalar>
-void checkSampleLogpForCell(CellKind cell, double tolerance) {
+void checkSampleLogpForCell(Backend backend, CellKind cell, double tolerance) {
   EngineConfig config{cell, 13, Lattice::square(4, 3)};
+  config.backend = backend;
   RnnEngine<Scalar> engine(config);
   const int n = engine.numSites(), P = 2, Ns = 37;
   auto params = test::makeParams<Scalar>(test::initialSets(engine.layout(), P, 23, 2.0));
@@ -133,16 +136,18 @@ void checkSampleLogpForCell(CellKind cell, double tolerance) {
 }
 
 template <class Scalar>
-void checkSampleLogpMatchesLogProb(double tolerance) {
+void checkSampleLogpMatchesLogProb(Backend backend, double tolerance) {
   for (CellKind cell : {CellKind::kVanilla1d, CellKind::kVanilla2d, CellKind::kTensorized1d, CellKind::kTensorized2d,
                         CellKind::kDilated1d})
-    checkSampleLogpForCell<Scalar>(cell, tolerance);
+    checkSampleLogpForCell<Scalar>(backend, cell, tolerance);
 }
 
 // Origin: the same code path evaluates both, so only the vectorization of the two kernels can
 // differ: 1e-12 relative in double, 1e-5 relative in float (about 100 float ulp).
-TEST(EngineExact, SampleLogpEqualsLogProbDouble) { checkSampleLogpMatchesLogProb<double>(1e-12); }
-TEST(EngineExact, SampleLogpEqualsLogProbFloat) { checkSampleLogpMatchesLogProb<float>(1e-5); }
+TEST_P(EngineExact, SampleLogpEqualsLogProbDouble) { checkSampleLogpMatchesLogProb<double>(backend(), 1e-12); }
+TEST_P(EngineExact, SampleLogpEqualsLogProbFloat) { checkSampleLogpMatchesLogProb<float>(backend(), 1e-5); }
+
+VNA_TEST_ON_EVERY_BACKEND(EngineExact);
 
 }  // namespace
 }  // namespace vna

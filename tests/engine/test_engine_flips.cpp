@@ -1,13 +1,12 @@
 // RnnEngine::logProbFlips (log p of every single-spin-flip neighbour from the kept activations, with
 // the hidden states of the shared prefix reused) against logProb of the explicitly flipped
-// configurations, and VariationalEstimator's local energies against the same sums done by hand.
+// configurations (the network service's local energies built on it: tests/network).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 
-#include "anneal/variational_estimator.hpp"
 #include "core/error.hpp"
 #include "engine_test_utils.hpp"
 #include "model/newman_moore.hpp"
@@ -18,6 +17,8 @@ namespace {
 using test::Space;
 using test::toHost;
 using FlipView = Kokkos::View<double***, Kokkos::LayoutRight, test::MemSpace>;
+
+class EngineFlips : public test::BackendTest {};
 
 struct FlipCase {
   const char* name;
@@ -66,8 +67,10 @@ enum class KeptBy { kSample, kLogProb };
 
 // Returns the largest relative difference between logProbFlips and the explicit flips.
 template <class Scalar>
-double checkFlips(const FlipCase& c, KeptBy kept_by, std::size_t scratch_bytes, double rel_tol, int M = 19) {
+double checkFlips(Backend backend, const FlipCase& c, KeptBy kept_by, std::size_t scratch_bytes, double rel_tol,
+                  int M = 19) {
   EngineConfig config{c.cell, c.hidden, c.lattice};
+  config.backend = backend;
   config.scratch_bytes = scratch_bytes;
   RnnEngine<Scalar> engine(config);
   const int P = 3, N = engine.numSites();
@@ -104,38 +107,38 @@ double checkFlips(const FlipCase& c, KeptBy kept_by, std::size_t scratch_bytes, 
 // positions before the flipped one and recomputes the rest with the forward code of logProb, so the
 // only differences are rounding: in double far below 1e-12 relative (observed: 0, the arithmetic is
 // the same); the scale is max(1, |log p|) since log p is a sum of N terms of O(1).
-TEST(EngineFlips, DoubleMatchesExplicitFlips) {
+TEST_P(EngineFlips, DoubleMatchesExplicitFlips) {
   for (const FlipCase& c : flipCases()) {
-    checkFlips<double>(c, KeptBy::kSample, std::size_t(256) << 20, 1e-12);
-    checkFlips<double>(c, KeptBy::kLogProb, std::size_t(256) << 20, 1e-12);
+    checkFlips<double>(backend(), c, KeptBy::kSample, std::size_t(256) << 20, 1e-12);
+    checkFlips<double>(backend(), c, KeptBy::kLogProb, std::size_t(256) << 20, 1e-12);
   }
 }
 
 // Origin: as above in float. The bound is float rounding (ε = 6e-8) of N positions of d_h-term dot
 // products should the compiler contract or order operations differently in the two kernels: a few
 // 1e-6 relative, bounded by 1e-5 (the bound of EngineBatch.FloatAgreesWithDouble for the same sums).
-TEST(EngineFlips, FloatMatchesExplicitFlips) {
+TEST_P(EngineFlips, FloatMatchesExplicitFlips) {
   for (const FlipCase& c : flipCases()) {
-    checkFlips<float>(c, KeptBy::kSample, std::size_t(256) << 20, 1e-5);
-    checkFlips<float>(c, KeptBy::kLogProb, std::size_t(256) << 20, 1e-5);
+    checkFlips<float>(backend(), c, KeptBy::kSample, std::size_t(256) << 20, 1e-5);
+    checkFlips<float>(backend(), c, KeptBy::kLogProb, std::size_t(256) << 20, 1e-5);
   }
 }
 
 // A scratch budget of one byte forces the per-work-item scratch path in waves of one item; one
 // sample per set leaves 15 (float) or 7 (double) idle lanes; more samples than one wave.
-TEST(EngineFlips, IndependentOfScratchBudgetAndBatchShape) {
+TEST_P(EngineFlips, IndependentOfScratchBudgetAndBatchShape) {
   for (const FlipCase& c : flipCases()) {
-    checkFlips<double>(c, KeptBy::kSample, 1, 1e-12);
-    checkFlips<double>(c, KeptBy::kSample, std::size_t(256) << 20, 1e-12, 1);
-    checkFlips<float>(c, KeptBy::kSample, 1, 1e-5, 40);
+    checkFlips<double>(backend(), c, KeptBy::kSample, 1, 1e-12);
+    checkFlips<double>(backend(), c, KeptBy::kSample, std::size_t(256) << 20, 1e-12, 1);
+    checkFlips<float>(backend(), c, KeptBy::kSample, 1, 1e-5, 40);
   }
 }
 
 // Origin: logProbFlips reads the kept activations and must leave them intact, so a gradient after it
 // equals the gradient without it exactly (same arithmetic on the same data).
-TEST(EngineFlips, KeptActivationsStayValidForTheGradient) {
+TEST_P(EngineFlips, KeptActivationsStayValidForTheGradient) {
   for (CellKind cell : {CellKind::kVanilla2d, CellKind::kTensorized2d, CellKind::kDilated1d}) {
-    EngineConfig config{cell, 6, Lattice::square(4, 3)};
+    const EngineConfig config = engineConfig(cell, 6, Lattice::square(4, 3));
     RnnEngine<double> engine(config);
     const int P = 2, M = 11, N = engine.numSites(), np = static_cast<int>(engine.numParams());
     auto params = test::makeParams<double>(test::initialSets(engine.layout(), P, 62, 2.0));
@@ -154,8 +157,8 @@ TEST(EngineFlips, KeptActivationsStayValidForTheGradient) {
   }
 }
 
-TEST(EngineFlips, RequiresKeptActivationsOfTheSameBits) {
-  EngineConfig config{CellKind::kVanilla2d, 6, Lattice::square(3, 3)};
+TEST_P(EngineFlips, RequiresKeptActivationsOfTheSameBits) {
+  const EngineConfig config = engineConfig(CellKind::kVanilla2d, 6, Lattice::square(3, 3));
   RnnEngine<double> engine(config);
   const int N = engine.numSites(), M = 10;
   auto params = test::makeParams<double>(test::initialSets(engine.layout(), 1, 3));
@@ -182,60 +185,7 @@ TEST(EngineFlips, RequiresKeptActivationsOfTheSameBits) {
   EXPECT_NO_THROW(engine.logProbFlips(Space(), params, none, none_flips));
 }
 
-// VariationalEstimator in the quantum and regularized modes against the local energies assembled by
-// hand from the estimator's own samples: E_loc(σ) = H(σ) − Γ Σ_i exp((log p(σ^i) − log p(σ))/2), with
-// log p(σ^i) from logProb on the explicitly flipped configurations (origin: the definition, computed
-// two ways). Tolerance: in double 1e-12 relative to Σ_s |ℓ_s| (rounding of sums of Ns·N terms); in
-// float the flipped log p may differ by 1e-5 relative (EngineFlips.FloatMatchesExplicitFlips), i.e.
-// by ~1e-4 absolute for |log p| <= 16 sites · O(1), which moves each exp(Δ/2) by 1e-4 relative: 1e-4
-// relative to Σ_s |ℓ_s| bounds it.
-template <class Scalar>
-void checkEstimator(double rel_tol) {
-  const Model model = newmanMoore(4);
-  for (LossMode mode : {LossMode::kQuantum, LossMode::kRegularized}) {
-    for (CellKind cell : {CellKind::kVanilla2d, CellKind::kDilated1d}) {
-      EngineConfig config{cell, 8, model.lattice};
-      RnnEngine<Scalar> engine(config);
-      const int P = 2, Ns = 13, N = engine.numSites(), np = static_cast<int>(engine.numParams());
-      auto params = test::makeParams<Scalar>(test::initialSets(engine.layout(), P, 63, 2.0));
-      auto streams = test::makeStreams({7, 8});
-      VariationalEstimator<Scalar> est(engine, model.hamiltonian);
-      const double T = 0.7, gamma = 1.3;
-      test::DoubleView grad("grad", P, np);
-      const LossStats st = est.evaluate(params, streams, SampleCounters{5, 1, 0}, Ns, mode, T, gamma, &grad);
-      test::BitsView bits("bits", P, Ns, N);
-      Kokkos::deep_copy(bits, est.bits());
-      auto logp = toHost(est.logp());
-      auto energy = toHost(est.energies());
-      const auto ref = explicitFlips(engine, params, bits);
-      const double t_eff = mode == LossMode::kQuantum ? 0.0 : T;
-      for (int p = 0; p < P; ++p) {
-        double sum = 0.0, scale = 0.0;
-        for (int s = 0; s < Ns; ++s) {
-          double off = 0.0;
-          for (int i = 0; i < N; ++i) off += std::exp(0.5 * (ref(p, s * N + i) - logp(p, s)));
-          const double local = energy(p, s) - gamma * off + t_eff * logp(p, s);
-          sum += local;
-          scale += std::abs(local);
-        }
-        EXPECT_NEAR(st.loss[p], sum / Ns, rel_tol * scale / Ns) << lossModeName(mode) << " " << cellKindName(cell);
-        EXPECT_TRUE(st.finite[p]);
-      }
-      // The gradient was computed from the same kept activations: nonzero and finite.
-      auto g = toHost(grad);
-      double norm = 0.0;
-      for (int p = 0; p < P; ++p)
-        for (int j = 0; j < np; ++j) norm += g(p, j) * g(p, j);
-      EXPECT_TRUE(std::isfinite(norm));
-      EXPECT_GT(norm, 0.0);
-    }
-  }
-}
-
-TEST(EngineFlips, EstimatorLocalEnergiesMatchExplicitFlips) {
-  checkEstimator<double>(1e-12);
-  checkEstimator<float>(1e-4);
-}
+VNA_TEST_ON_EVERY_BACKEND(EngineFlips);
 
 }  // namespace
 }  // namespace vna

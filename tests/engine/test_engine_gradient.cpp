@@ -13,6 +13,8 @@ namespace {
 using test::Space;
 using test::toHost;
 
+class EngineGradient : public test::BackendTest {};
+
 struct GradCase {
   const char* name;
   CellKind cell;
@@ -33,9 +35,9 @@ std::vector<GradCase> gradCases() {
           {"dilated1d_chain9_h6", CellKind::kDilated1d, Lattice::chain(9), 6}};
 }
 
-TEST(EngineGradient, MatchesCentralFiniteDifferences) {
+TEST_P(EngineGradient, MatchesCentralFiniteDifferences) {
   for (const GradCase& c : gradCases()) {
-    EngineConfig config{c.cell, c.hidden, c.lattice};
+    const EngineConfig config = engineConfig(c.cell, c.hidden, c.lattice);
     RnnEngine<double> engine(config);
     const int n = engine.numSites(), P = 2, Ns = 21;
     const int n_params = static_cast<int>(engine.numParams());
@@ -93,8 +95,8 @@ TEST(EngineGradient, MatchesCentralFiniteDifferences) {
   }
 }
 
-TEST(EngineGradient, RequiresKeptActivationsOfTheSameBits) {
-  EngineConfig config{CellKind::kVanilla2d, 6, Lattice::square(3, 3)};
+TEST_P(EngineGradient, RequiresKeptActivationsOfTheSameBits) {
+  const EngineConfig config = engineConfig(CellKind::kVanilla2d, 6, Lattice::square(3, 3));
   RnnEngine<double> engine(config);
   const int n = engine.numSites(), Ns = 10;
   auto params = test::makeParams<double>(test::initialSets(engine.layout(), 1, 3));
@@ -111,8 +113,8 @@ TEST(EngineGradient, RequiresKeptActivationsOfTheSameBits) {
 }
 
 // Origin: the gradient is linear in w, and a zero weight removes a sample's contribution.
-TEST(EngineGradient, LinearInTheWeights) {
-  EngineConfig config{CellKind::kVanilla2d, 9, Lattice::square(4, 4)};
+TEST_P(EngineGradient, LinearInTheWeights) {
+  const EngineConfig config = engineConfig(CellKind::kVanilla2d, 9, Lattice::square(4, 4));
   RnnEngine<double> engine(config);
   const int n = engine.numSites(), Ns = 19, np = static_cast<int>(engine.numParams());
   auto params = test::makeParams<double>(test::initialSets(engine.layout(), 1, 4, 2.0));
@@ -134,10 +136,10 @@ TEST(EngineGradient, LinearInTheWeights) {
 
 // Origin: the score-function identity Σ_b p(b) ∇ log p(b) = ∇ Σ_b p(b) = 0, by exhaustive enumeration
 // with weights w_b = p(b); 1e-12 is the rounding of 2^9 terms of size <= max|∇ log p| · p(b).
-TEST(EngineGradient, ExpectedScoreVanishes) {
+TEST_P(EngineGradient, ExpectedScoreVanishes) {
   for (CellKind cell : {CellKind::kVanilla1d, CellKind::kVanilla2d, CellKind::kTensorized1d, CellKind::kTensorized2d,
                         CellKind::kDilated1d}) {
-    EngineConfig config{cell, 7, Lattice::square(3, 3)};
+    const EngineConfig config = engineConfig(cell, 7, Lattice::square(3, 3));
     RnnEngine<double> engine(config);
     const int n = engine.numSites(), count = 1 << n, np = static_cast<int>(engine.numParams());
     auto params = test::makeParams<double>(test::initialSets(engine.layout(), 2, 6, 2.0));
@@ -155,6 +157,8 @@ TEST(EngineGradient, ExpectedScoreVanishes) {
       for (int j = 0; j < np; ++j) EXPECT_NEAR(gh(p, j), 0.0, 1e-12) << cellKindName(cell) << " parameter " << j;
   }
 }
+
+VNA_TEST_ON_EVERY_BACKEND(EngineGradient);
 
 }  // namespace
 }  // namespace vna

@@ -215,7 +215,7 @@ ExactLosses enumerate(const Model& model, const EngineConfig& ec, const std::vec
 struct Fixture {
   Model model = newmanMoore(3);
   EngineConfig ec;
-  LandscapePlane plane;
+  ParameterPlane plane;
   Fixture() {
     ec.cell = CellKind::kVanilla2d;
     ec.hidden = 8;
@@ -228,11 +228,29 @@ struct Fixture {
     normalizeDirection(plane.delta, plane.theta_star, layout, DirectionNormalization::kBlock);
     normalizeDirection(plane.eta, plane.theta_star, layout, DirectionNormalization::kBlock);
   }
+  Network network(Precision precision) const {
+    AnsatzSpec a;
+    a.cell = ec.cell;
+    a.hidden = ec.hidden;
+    a.precision = precision;
+    return Network(a, model.lattice, model.hamiltonian);
+  }
+};
+
+// A landscape chunk's values, as the driver evaluates them.
+struct Evaluator {
+  Network network;
+  VariationalEstimator estimator{network};
+  explicit Evaluator(Network n) : network(std::move(n)) {}
+  LossStats evaluate(const ParameterPlane& plane, const std::vector<double>& alpha, const std::vector<double>& beta,
+                     const std::vector<std::uint32_t>& ids, const LandscapeSampling& s) {
+    return evaluatePlanePoints(estimator, plane, alpha, beta, ids, s);
+  }
 };
 
 TEST(LandscapeEvaluator, MonteCarloLossesAgreeWithEnumeration) {
   Fixture f;
-  LandscapeEvaluator ev(f.ec, f.model.hamiltonian, /*double_precision=*/true);
+  Evaluator ev(f.network(Precision::kDouble));
   const std::vector<double> alpha = {0.0, 0.5, -0.7, 0.2}, beta = {0.0, -0.3, 0.6, 0.9};
   const std::vector<std::uint32_t> ids = {0, 1, 2, 3};
   for (const LossMode mode : {LossMode::kClassical, LossMode::kQuantum}) {
@@ -266,7 +284,7 @@ TEST(LandscapeEvaluator, PointValuesDoNotDependOnTheBatch) {
   // The property behind rank-count independence: a point's values are a function of
   // (seed, snapshot, point id, θ) only, whatever else is in the engine call.
   Fixture f;
-  LandscapeEvaluator ev(f.ec, f.model.hamiltonian, /*double_precision=*/false);
+  Evaluator ev(f.network(Precision::kFloat));
   LandscapeSampling s;
   s.seed = 3;
   s.snapshot_index = 2;
@@ -286,7 +304,7 @@ TEST(LandscapeEvaluator, PointValuesDoNotDependOnTheBatch) {
 
 TEST(LandscapeEvaluator, OverflowingNetworksAreFlaggedNotFatal) {
   Fixture f;
-  LandscapeEvaluator ev(f.ec, f.model.hamiltonian, /*double_precision=*/false);
+  Evaluator ev(f.network(Precision::kFloat));
   LandscapeSampling s;
   s.samples = 20;
   s.temperature = 1.0;

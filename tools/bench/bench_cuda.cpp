@@ -4,9 +4,9 @@
 //   VCA step   L = 16, one replica                                                          ≤ 1 ms
 //   VCA step   L = 16, 100 replicas stepping together                                       ≤ 5 ms
 //   VQA step   L = 5 (local energies from Ns·N flipped configurations)                      reported
-// Each is timed the way a driver would run it (through RnnEngine / VariationalEstimator with host
-// views) and, where that differs, with the data resident on the GPU (cuda::Engine's device API),
-// which is what the kernels themselves cost. Prints one table; --quick shrinks the landscape.
+// Each is timed the way a driver runs it (through the network service, src/network, which keeps the
+// data on the GPU and reports the bytes it moves) and with cuda::Engine's device API alone, which is
+// what the kernels themselves cost. Prints one table; --quick shrinks the landscape.
 // Usage: bench_cuda [--quick] [--tiles] [--cpu]
 #include <cuda_runtime_api.h>
 
@@ -20,12 +20,16 @@
 #include <vector>
 
 #include "anneal/adam.hpp"
-#include "anneal/variational_estimator.hpp"
 #include "cuda/cuda_check.hpp"
 #include "cuda/cuda_device.hpp"
+#include "cuda/cuda_backend.hpp"
 #include "cuda/cuda_engine.hpp"
 #include "cuda/device_buffer.hpp"
+#include "backend_registry.hpp"
 #include "model/newman_moore.hpp"
+#include "network/network.hpp"
+#include "network/variational_estimator.hpp"
+#include "network_tables.hpp"
 #include "param_layout.hpp"
 #include "rnn_engine.hpp"
 
@@ -91,36 +95,6 @@ std::vector<float> landscapeParams(const ParamLayout& layout, int K) {
   return out;
 }
 
-cuda::NetworkSpec networkSpec(const Lattice& lattice, const ParamLayout& layout) {
-  cuda::NetworkSpec spec;
-  spec.n_sites = lattice.numSites();
-  spec.hidden = layout.hidden;
-  spec.inputs = 2;
-  spec.n_params = layout.total;
-  spec.weight_offset[0] = layout.block("Wh").offset;
-  spec.weight_offset[1] = layout.block("Wv").offset;
-  spec.bias_offset = layout.block("c").offset;
-  spec.u_offset = layout.block("U").offset;
-  spec.d_offset = layout.block("d").offset;
-  spec.order = lattice.order;
-  for (int k = 0; k < spec.n_sites; ++k) {
-    spec.predecessor.push_back(lattice.prev_horizontal[k]);
-    spec.predecessor.push_back(lattice.prev_vertical[k]);
-  }
-  return spec;
-}
-
-cuda::HamiltonianSpec hamiltonianSpec(const Hamiltonian& h) {
-  cuda::HamiltonianSpec s;
-  s.num_spins = h.numSpins();
-  for (std::size_t t = 0; t < h.numTerms(); ++t) {
-    s.term_coeffs.push_back(h.termCoeff(t));
-    s.term_sites.insert(s.term_sites.end(), h.termSitesBegin(t), h.termSitesEnd(t));
-    s.term_offsets.push_back(static_cast<int>(s.term_sites.size()));
-  }
-  return s;
-}
-
 std::string rateNote(double s, double flops, double peak) {
   char buf[96];
   std::snprintf(buf, sizeof buf, "(%.1f TFLOP/s, %.0f%% of FP32 peak)", flops / s * 1e-12, 100.0 * flops / s / peak);
@@ -138,8 +112,8 @@ void benchLandscape(bool quick, bool tiles, double peak_flops) {
   const std::vector<float> params = landscapeParams(layout, K);
 
   // Device-resident: parameters on the GPU, log p and energies fused, configurations never leave it.
-  cuda::Engine<float> engine(networkSpec(model.lattice, layout));
-  engine.setHamiltonian(hamiltonianSpec(model.hamiltonian));
+  cuda::Engine<float> engine(cuda::networkSpecOf(model.lattice, layout));
+  engine.setHamiltonian(hamiltonianRows(model.hamiltonian));
   cuda::DeviceBuffer<float> d_params(params.size());
   cuda::DeviceBuffer<std::uint32_t> d_ids(P);
   cuda::DeviceBuffer<double> d_logp(static_cast<std::size_t>(P) * Ns), d_energy(static_cast<std::size_t>(P) * Ns);
@@ -206,105 +180,90 @@ void benchLandscape(bool quick, bool tiles, double peak_flops) {
            quick ? "" : "goal <= 300 ms", "chunks of 2000 points");
   }
 
-  // Today's landscape driver path: VariationalEstimator (configurations to the host, energies there).
+  // The driver's path: the network service (plane expanded on the GPU, fused energies, only per-sample
+  // scalars back), in the landscape's chunks of 200 points; bytes moved per chunk.
   {
-    EngineConfig config{CellKind::kVanilla2d, 40, model.lattice};
-    config.backend = Backend::kCuda;
-    RnnEngine<float> rnn(config);
-    VariationalEstimator<float> estimator(rnn, model.hamiltonian);
-    const int chunk = 200, chunks = 3;
-    Kokkos::View<float**, Kokkos::LayoutRight, MemSpace> hp("params", chunk, n);
-    Kokkos::View<std::uint32_t*, MemSpace> hid("ids", chunk);
-    std::memcpy(hp.data(), params.data(), chunk * n * sizeof(float));
-    for (int p = 0; p < chunk; ++p) hid(p) = p;
+    setDefaultBackend(Backend::kCuda);
+    Network network(AnsatzSpec{}, model.lattice, model.hamiltonian);
+    VariationalEstimator estimator(network);
+    ParameterPlane plane{initParameters(layout, 1, 0), initParameters(layout, 1, 1), initParameters(layout, 1, 2)};
+    const int chunk = 200;
+    const int chunks = quick ? P / chunk : 10;
+    std::vector<double> alpha(chunk), beta(chunk);
+    std::vector<std::uint32_t> points(chunk);
+    Transfers before{}, after{};
     auto some = [&] {
-      for (int c = 0; c < chunks; ++c)
-        estimator.evaluate(hp, hid, SampleCounters{1, 0, 0}, Ns, LossMode::kClassical, 1.0, 0.0, nullptr);
+      for (int c = 0; c < chunks; ++c) {
+        for (int k = 0; k < chunk; ++k) {
+          const int point = c * chunk + k;
+          alpha[k] = -1.0 + 2.0 * (point / K) / (K - 1);
+          beta[k] = -1.0 + 2.0 * (point % K) / (K - 1);
+          points[k] = static_cast<std::uint32_t>(point);
+        }
+        if (c == 1) before = network.transfers();
+        estimator.evaluate(ParameterSets::onPlane(plane, alpha, beta), points, SampleCounters{1, 0, 0}, Ns,
+                           LossMode::kClassical, 1.0, 0.0, nullptr);
+      }
+      after = network.transfers();
     };
     const double s = medianSeconds(some, 1, 1) / (chunks * chunk) * P;
-    report("landscape via VariationalEstimator (extrapolated)", s, "", "energies on the host; 3 chunks of 200 timed");
+    char note[160];
+    std::snprintf(note, sizeof note, "chunks of %d points, %.0f B up / %.0f B down per chunk (extrapolated)", chunk,
+                  static_cast<double>(after.to_device - before.to_device) / (chunks - 1),
+                  static_cast<double>(after.to_host - before.to_host) / (chunks - 1));
+    report("landscape via the network service", s, quick ? "" : "goal <= 300 ms", note);
+    setDefaultBackend(Backend::kKokkos);
   }
 }
 
-// One annealing update the way src/anneal does it: evaluate (sample with kept activations, energies,
-// weights, gradient), Adam on the host, parameters back into the engine's view.
+// One annealing update the way src/anneal does it: the network service's estimator (sample with
+// fused energies, weights, gradient on the device), Adam on the host; the bytes it moves per update.
 void benchStep(const char* label, int L, int P, LossMode mode, Backend backend, const std::string& goal, int runs) {
   Model model = newmanMoore(L, 1.0);
   if (mode == LossMode::kQuantum) model.hamiltonian.setTransverseField(1.0);
-  EngineConfig config{CellKind::kVanilla2d, 40, model.lattice};
-  config.backend = backend;
-  RnnEngine<float> engine(config);
-  VariationalEstimator<float> estimator(engine, model.hamiltonian);
-  const std::size_t n = engine.numParams();
+  setDefaultBackend(backend);
+  Network network(AnsatzSpec{}, model.lattice, model.hamiltonian);
+  setDefaultBackend(Backend::kKokkos);
+  VariationalEstimator estimator(network);
+  const std::size_t n = network.numParams();
   const int Ns = 100;
-  Kokkos::View<float**, Kokkos::LayoutRight, MemSpace> params("params", P, n);
-  Kokkos::View<std::uint32_t*, MemSpace> ids("ids", P);
-  typename RnnEngine<float>::GradView grad("grad", P, n);
-  std::vector<std::vector<double>> theta(P);
+  std::vector<double> flat(P * n), grad;
+  std::vector<std::uint32_t> ids(P);
   std::vector<AdamState> adam(P);
   for (int p = 0; p < P; ++p) {
-    theta[p] = initParameters(engine.layout(), 1, p);
-    ids(p) = p;
+    const auto theta = initParameters(network.layout(), 1, p);
+    std::copy(theta.begin(), theta.end(), flat.begin() + p * n);
+    ids[p] = p;
   }
   const Adam optimizer{1e-3};
   std::uint32_t step = 0;
+  std::vector<double> theta(n);
   auto update = [&] {
-    for (int p = 0; p < P; ++p)
-      for (std::size_t j = 0; j < n; ++j) params(p, j) = static_cast<float>(theta[p][j]);
-    estimator.evaluate(params, ids, SampleCounters{1, step++, 0}, Ns, mode, 1.0, 1.0, &grad);
-    for (int p = 0; p < P; ++p) optimizer.step(theta[p], &grad(p, 0), adam[p]);
-  };
-  const double s = medianSeconds(update, 2, runs);
-  report(label, s, goal, "[" + engine.backendDescription() + "]");
-}
-
-// The same VCA update with energies evaluated inside the sampling kernel (RnnEngine::sampleWithEnergies):
-// what VariationalEstimator would cost if its classical mode used it (no configurations to the host,
-// no host energy loop). Weights w_s = (ℓ_s − ℓ̄)/Ns with ℓ = E + T log p, as in the estimator.
-void benchStepFused(const char* label, int L, int P, const std::string& goal, int runs) {
-  const Model model = newmanMoore(L, 1.0);
-  EngineConfig config{CellKind::kVanilla2d, 40, model.lattice};
-  config.backend = Backend::kCuda;
-  RnnEngine<float> engine(config);
-  engine.setHamiltonian(model.hamiltonian);
-  const std::size_t n = engine.numParams();
-  const int Ns = 100, N = L * L;
-  const double T = 1.0;
-  Kokkos::View<float**, Kokkos::LayoutRight, MemSpace> params("params", P, n);
-  Kokkos::View<std::uint32_t*, MemSpace> ids("ids", P);
-  RnnEngine<float>::BitsView bits("bits", P, Ns, N);
-  Kokkos::View<double**, Kokkos::LayoutRight, MemSpace> logp("logp", P, Ns), energy("energy", P, Ns),
-      weights("weights", P, Ns);
-  typename RnnEngine<float>::GradView grad("grad", P, n);
-  std::vector<std::vector<double>> theta(P);
-  std::vector<AdamState> adam(P);
-  for (int p = 0; p < P; ++p) {
-    theta[p] = initParameters(engine.layout(), 1, p);
-    ids(p) = p;
-  }
-  const Adam optimizer{1e-3};
-  std::uint32_t step = 0;
-  auto update = [&] {
-    for (int p = 0; p < P; ++p)
-      for (std::size_t j = 0; j < n; ++j) params(p, j) = static_cast<float>(theta[p][j]);
-    engine.sampleWithEnergies(Space(), params, ids, SampleCounters{1, step++, 0}, bits, logp, energy,
-                              Activations::kKeep);
+    estimator.evaluate(ParameterSets::explicitSets(flat, n), ids, SampleCounters{1, step++, 0}, Ns, mode, 1.0, 1.0,
+                       &grad);
     for (int p = 0; p < P; ++p) {
-      double mean = 0;
-      for (int s = 0; s < Ns; ++s) mean += (energy(p, s) + T * logp(p, s)) / Ns;
-      for (int s = 0; s < Ns; ++s) weights(p, s) = (energy(p, s) + T * logp(p, s) - mean) / Ns;
+      std::copy(flat.begin() + p * n, flat.begin() + (p + 1) * n, theta.begin());
+      optimizer.step(theta, grad.data() + p * n, adam[p]);
+      std::copy(theta.begin(), theta.end(), flat.begin() + p * n);
     }
-    engine.gradient(Space(), params, bits, weights, grad);
-    for (int p = 0; p < P; ++p) optimizer.step(theta[p], &grad(p, 0), adam[p]);
   };
-  report(label, medianSeconds(update, 2, runs), goal, "fused energies (sampleWithEnergies)");
+  update();
+  const Transfers before = network.transfers();
+  const double s = medianSeconds(update, 1, runs);
+  const Transfers after = network.transfers();
+  const double updates = 1.0 + runs;
+  char note[200];
+  std::snprintf(note, sizeof note, "[%s] %.0f B up / %.0f B down per update", network.backendDescription().c_str(),
+                static_cast<double>(after.to_device - before.to_device) / updates,
+                static_cast<double>(after.to_host - before.to_host) / updates);
+  report(label, s, goal, note);
 }
 
 void benchStepBreakdown(int L, int P) {
   // Where the time of a VCA step goes on the GPU (CUDA events inside cuda::Engine, host interface).
   const Model model = newmanMoore(L, 1.0);
   const ParamLayout layout = makeParamLayout(CellKind::kVanilla2d, 40, L * L);
-  cuda::Engine<float> engine(networkSpec(model.lattice, layout));
+  cuda::Engine<float> engine(cuda::networkSpecOf(model.lattice, layout));
   engine.setProfiling(true);
   const int Ns = 100, N = L * L;
   const std::size_t n = layout.total;
@@ -365,12 +324,10 @@ int main(int argc, char** argv) {
     std::printf("device: %s, %d SMs, %.0f MHz, FP32 peak %.1f TFLOP/s, %.1f GiB\n", dev.name.c_str(),
                 dev.multiprocessors, clock_khz / 1e3, peak * 1e-12, dev.memory_bytes / 1073741824.0);
     benchLandscape(quick, tiles, peak);
-    std::printf("\nannealing updates (VariationalEstimator::evaluate + Adam, as src/anneal runs them):\n");
+    std::printf("\nannealing updates (the network service's VariationalEstimator + Adam, as src/anneal runs them):\n");
     benchStep("VCA step L=16, 1 replica", 16, 1, LossMode::kClassical, Backend::kCuda, "goal <= 1 ms", 50);
-    benchStepFused("VCA step L=16, 1 replica (engine, fused energies)", 16, 1, "goal <= 1 ms", 50);
     benchStepBreakdown(16, 1);
     benchStep("VCA step L=16, 100 replicas together", 16, 100, LossMode::kClassical, Backend::kCuda, "goal <= 5 ms", 20);
-    benchStepFused("VCA step L=16, 100 replicas (engine, fused energies)", 16, 100, "goal <= 5 ms", 20);
     benchStepBreakdown(16, 100);
     benchStep("VQA step L=5, 1 replica (Ns*N flipped log p)", 5, 1, LossMode::kQuantum, Backend::kCuda, "report", 50);
     if (cpu) {

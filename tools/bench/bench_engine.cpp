@@ -6,12 +6,14 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
-#include "anneal/variational_estimator.hpp"
-#include "device_hamiltonian.hpp"
+#include "kokkos/device_hamiltonian.hpp"
 #include "model/newman_moore.hpp"
+#include "network/network.hpp"
+#include "network/variational_estimator.hpp"
 #include "rnn_engine.hpp"
 
 namespace vna {
@@ -212,22 +214,39 @@ void BM_VqaStep(benchmark::State& state) {
   setFlops(state, (f.forward + flips + f.backward) * P * Ns);
 }
 
-// A whole optimization step through VariationalEstimator::evaluate (sampling, energies, local
-// losses, statistics, gradient): what the annealer pays per update. range(0) = L, range(1) = P,
-// range(2) = 0 for VCA (classical, T = 1), 1 for VQA (quantum, Γ = 1).
+// A whole optimization step through the network service (VariationalEstimator::evaluate: sampling
+// with fused energies, local losses, statistics, gradient): what the annealer pays per update.
+// range(0) = L, range(1) = P, range(2) = 0 for VCA (classical, T = 1), 1 for VQA (quantum, Γ = 1).
+// Counters: the bytes the service moves per update between host and device memory (staging copies
+// on this host backend).
 template <class Scalar>
 void BM_EstimatorStep(benchmark::State& state) {
   const int L = static_cast<int>(state.range(0)), P = static_cast<int>(state.range(1)), Ns = 100;
   const bool quantum = state.range(2) != 0;
-  Setup<Scalar> s(L, P, 1);
-  VariationalEstimator<Scalar> estimator(s.engine, newmanMoore(L, 1.0).hamiltonian);
-  typename RnnEngine<Scalar>::GradView grad = s.grad;
+  const Model model = newmanMoore(L, 1.0);
+  AnsatzSpec ansatz;
+  ansatz.precision = sizeof(Scalar) == 8 ? Precision::kDouble : Precision::kFloat;
+  Network network(ansatz, model.lattice, model.hamiltonian);
+  std::vector<double> flat, grad;
+  std::vector<std::uint32_t> ids;
+  for (int p = 0; p < P; ++p) {
+    for (double x : initParameters(network.layout(), 1, p)) flat.push_back(x);
+    ids.push_back(static_cast<std::uint32_t>(p));
+  }
+  VariationalEstimator estimator(network);
+  const ParameterSets sets = ParameterSets::explicitSets(flat, network.numParams());
   std::uint32_t step = 0;
+  Transfers before{};
   for (auto _ : state) {
-    const LossStats st = estimator.evaluate(s.params, s.streams, SampleCounters{1, step++, 0}, Ns,
+    if (step == 1) before = network.transfers();
+    const LossStats st = estimator.evaluate(sets, ids, SampleCounters{1, step++, 0}, Ns,
                                             quantum ? LossMode::kQuantum : LossMode::kClassical, 1.0, 1.0, &grad);
     benchmark::DoNotOptimize(st.loss.data());
   }
+  const Transfers after = network.transfers();
+  const double updates = std::max(1.0, static_cast<double>(step) - 1);
+  state.counters["bytes_up"] = static_cast<double>(after.to_device - before.to_device) / updates;
+  state.counters["bytes_down"] = static_cast<double>(after.to_host - before.to_host) / updates;
 }
 
 BENCHMARK_TEMPLATE(BM_Sample, float)->Args({16, 1})->Args({16, 100})->Unit(benchmark::kMillisecond);

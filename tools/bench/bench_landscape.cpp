@@ -1,5 +1,6 @@
-// Benchmarks of loss landscapes. BM_LandscapeChunk: one chunk of grid points through the batched engine
-// (Newman-Moore L = 5 and 16, vanilla2d, hidden 40, Ns = 100, float), with the seconds a 200×200 grid
+// Benchmarks of loss landscapes. BM_LandscapeChunk: one chunk of grid points through the network service
+// (Newman-Moore L = 5 and 16, vanilla2d, hidden 40, Ns = 100, float), with the bytes it moves between
+// host and device per chunk (bytes_up, bytes_down) and the seconds a 200×200 grid
 // takes at that rate on one core (s_200x200_1core) and on two ranks (s_200x200_2ranks = half: ranks
 // share nothing but the final writes). BM_LandscapeCommand: `vna landscape` itself (start-up, HDF5
 // output and all) on a 40×40 grid at L = 5 on 1 and 2 ranks. Run on an otherwise idle machine:
@@ -9,7 +10,7 @@
 #include <fmt/format.h>
 #include <sys/wait.h>
 
-#include <Kokkos_Core.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -28,17 +29,15 @@ void BM_LandscapeChunk(benchmark::State& state) {
   const int L = static_cast<int>(state.range(0));
   const int P = static_cast<int>(state.range(1));
   const Model model = newmanMoore(L);
-  EngineConfig ec;
-  ec.cell = CellKind::kVanilla2d;
-  ec.hidden = 40;
-  ec.lattice = model.lattice;
-  LandscapeEvaluator ev(ec, model.hamiltonian, /*double_precision=*/false);
-  LandscapePlane plane;
-  plane.theta_star = initParameters(ev.layout(), 1, 0);
-  plane.delta = gaussianDirection(1, 0, ev.numParams());
-  plane.eta = gaussianDirection(1, 1, ev.numParams());
-  normalizeDirection(plane.delta, plane.theta_star, ev.layout(), DirectionNormalization::kBlock);
-  normalizeDirection(plane.eta, plane.theta_star, ev.layout(), DirectionNormalization::kBlock);
+  AnsatzSpec ansatz;  // vanilla2d, d_h = 40, float
+  Network network(ansatz, model.lattice, model.hamiltonian);
+  VariationalEstimator estimator(network);
+  ParameterPlane plane;
+  plane.theta_star = initParameters(network.layout(), 1, 0);
+  plane.delta = gaussianDirection(1, 0, network.numParams());
+  plane.eta = gaussianDirection(1, 1, network.numParams());
+  normalizeDirection(plane.delta, plane.theta_star, network.layout(), DirectionNormalization::kBlock);
+  normalizeDirection(plane.eta, plane.theta_star, network.layout(), DirectionNormalization::kBlock);
   const auto alpha_axis = gridAxis(-1, 1, 200);
   std::vector<double> alpha(P), beta(P);
   std::vector<std::uint32_t> ids(P);
@@ -46,6 +45,7 @@ void BM_LandscapeChunk(benchmark::State& state) {
   s.samples = 100;
   s.temperature = 1.0;
   std::int64_t chunk = 0;
+  Transfers before{};
   for (auto _ : state) {
     // A different row of the grid each time (same cost, no caching of anything).
     for (int k = 0; k < P; ++k) {
@@ -53,9 +53,14 @@ void BM_LandscapeChunk(benchmark::State& state) {
       beta[k] = alpha_axis[k % 200];
       ids[k] = static_cast<std::uint32_t>(chunk * P + k);
     }
-    benchmark::DoNotOptimize(ev.evaluate(plane, alpha, beta, ids, s));
+    if (chunk == 1) before = network.transfers();
+    benchmark::DoNotOptimize(evaluatePlanePoints(estimator, plane, alpha, beta, ids, s));
     ++chunk;
   }
+  const Transfers after = network.transfers();
+  const double chunks = std::max<double>(1.0, static_cast<double>(chunk) - 1);
+  state.counters["bytes_up"] = static_cast<double>(after.to_device - before.to_device) / chunks;
+  state.counters["bytes_down"] = static_cast<double>(after.to_host - before.to_host) / chunks;
   state.SetItemsProcessed(state.iterations() * P);
   // Inverted rates: (benchmark seconds) × (count) / points.
   state.counters["per_point"] = benchmark::Counter(static_cast<double>(state.iterations() * P),

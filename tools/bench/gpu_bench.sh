@@ -15,7 +15,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${VNA_GPU_BUILD:-build-gpu}
 kit=devkit
-targets=(vna test_cuda_backend test_cuda_ranks bench_cuda)
+targets=(vna test_engine test_engine_flips test_engine_agreement test_network test_cuda_backend test_cuda_ranks bench_cuda)
 
 case "${1:-}" in
 build)
@@ -24,17 +24,23 @@ build)
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DVNA_ENABLE_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 \
     -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc -DVNA_NATIVE_ARCH=OFF >/dev/null
   cmake --build "$build" -j"${JOBS:-2}" --target "${targets[@]}"
+  shared=("$build/tests/engine/test_engine" "$build/tests/engine/test_engine_flips"
+          "$build/tests/engine/test_engine_agreement" "$build/tests/network/test_network")
   bins=("$build/src/vna" "$build/tests/cuda/test_cuda_backend" "$build/tests/cuda/test_cuda_ranks"
-        "$build/tools/bench/bench_cuda")
+        "$build/tools/bench/bench_cuda" "${shared[@]}")
   "$here/../shared/device/make-kit" "${bins[@]}" --out "$kit" >/dev/null
   # The binaries in the build tree's layout: the tests find vna and their scratch folder through the
   # absolute paths compiled into them (VNA_EXECUTABLE, VNA_TEST_TMPDIR); `run` links that path to here.
-  mkdir -p "$kit/tree/src" "$kit/tree/tests/cuda" "$kit/tree/tests/tmp" "$kit/tree/tools/bench"
+  mkdir -p "$kit/tree/src" "$kit/tree/tests/cuda" "$kit/tree/tests/engine" "$kit/tree/tests/network" \
+    "$kit/tree/tests/tmp" "$kit/tree/tools/bench"
   cp "${bins[0]}" "$kit/tree/src/"
   cp "${bins[1]}" "${bins[2]}" "$kit/tree/tests/cuda/"
   cp "${bins[3]}" "$kit/tree/tools/bench/"
+  cp "${shared[0]}" "${shared[1]}" "${shared[2]}" "$kit/tree/tests/engine/"
+  cp "${shared[3]}" "$kit/tree/tests/network/"
   # Host symbols are not needed there (device line info stays in the fat binaries); the carry limit is 64 MiB.
-  strip --strip-unneeded "$kit"/tree/src/vna "$kit"/tree/tests/cuda/* "$kit"/tree/tools/bench/bench_cuda
+  strip --strip-unneeded "$kit"/tree/src/vna "$kit"/tree/tests/cuda/* "$kit"/tree/tests/engine/* \
+    "$kit"/tree/tests/network/* "$kit"/tree/tools/bench/bench_cuda
   echo "$here/$build" >"$kit/build_path"
   size=$(du -sm "$kit" | cut -f1)
   echo "devkit: ${size} MiB (the whole working tree that travels must stay under 64 MiB)"
@@ -66,8 +72,12 @@ run)
   } >"$out/device.txt" 2>&1
   cat "$out/device.txt"
 
-  echo "== cross-backend tests"
-  timeout 240 "$T/tests/cuda/test_cuda_backend" --gtest_color=no >"$out/tests.log" 2>&1 || status=1
+  echo "== the suite of every backend (its cuda instances), then the CUDA-only tests"
+  : >"$out/tests.log"
+  for t in engine/test_engine engine/test_engine_flips engine/test_engine_agreement network/test_network; do
+    timeout 240 "$T/tests/$t" --gtest_color=no >>"$out/tests.log" 2>&1 || status=1
+  done
+  timeout 240 "$T/tests/cuda/test_cuda_backend" --gtest_color=no >>"$out/tests.log" 2>&1 || status=1
   timeout 60 orterun -np 2 "$T/tests/cuda/test_cuda_ranks" --gtest_color=no >>"$out/tests.log" 2>&1 || status=1
   grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED  \]|tests? ran" "$out/tests.log" || true
 
@@ -76,16 +86,21 @@ run)
   grep -v '^|' "$out/bench.log" || true
 
   echo "== compute-sanitizer"
-  small='CudaBackend.GradientNeedsKept*:CudaBackend.SamplesDoNotDependOnTheBatch:CudaBackend.FusedEnergies*:CudaBackend.OtherCells*'
+  small='Backends/EngineGradient.RequiresKept*/cuda:Backends/EngineBatch.SetsAreIndependentOfTheBatch/cuda:Backends/EngineEnergies.*/cuda:Backends/NetworkTest.TransfersArePerSampleScalarsAndParameters/cuda'
   : >"$out/sanitizer.log"
   for tool in memcheck racecheck synccheck initcheck; do
     # The device tool stops a command at 600 s: leave room for the summary.
     if [ "$SECONDS" -gt 470 ]; then echo "  $tool: skipped (time)"; echo "$tool skipped (time)" >>"$out/sanitizer.log"; continue; fi
     filter=$small
-    # memcheck is cheap enough for everything but the end-to-end run (its vna child processes).
-    [ "$tool" = memcheck ] && filter='CudaBackend.*:-CudaBackend.VcaTracesAgree'
-    if timeout 120 "$sanitizer" --tool "$tool" --error-exitcode 9 "$T/tests/cuda/test_cuda_backend" \
-        --gtest_color=no --gtest_filter="$filter" >>"$out/sanitizer.log" 2>&1; then
+    binary=$T/tests/engine/test_engine
+    # memcheck is cheap enough for the whole cuda instance of the engine suite.
+    [ "$tool" = memcheck ] && filter='*/cuda'
+    ok=1
+    for b in "$binary" "$T/tests/network/test_network"; do
+      timeout 120 "$sanitizer" --tool "$tool" --error-exitcode 9 "$b" --gtest_color=no --gtest_filter="$filter" \
+        >>"$out/sanitizer.log" 2>&1 || ok=0
+    done
+    if [ $ok = 1 ]; then
       echo "  $tool: clean"
     else
       echo "  $tool: FAILED (see sanitizer.log)"

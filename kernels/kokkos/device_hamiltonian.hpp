@@ -1,9 +1,11 @@
 #pragma once
-// A Hamiltonian's classical part as flat CSR arrays in device memory, and the batched energy kernel.
+// A Hamiltonian's classical part as sparse rows (network_tables.hpp) in the Kokkos memory space, and
+// the batched energy kernel (the sum of energy_rule.hpp).
 #include <Kokkos_Core.hpp>
 
 #include <cstdint>
 
+#include "energy_rule.hpp"
 #include "model/hamiltonian.hpp"
 
 namespace vna {
@@ -21,6 +23,7 @@ struct DeviceHamiltonian {
 
   DeviceHamiltonian() = default;
   explicit DeviceHamiltonian(const Hamiltonian& hamiltonian);
+  HamiltonianPointers pointers() const;
 };
 
 using EnergyBitsView =

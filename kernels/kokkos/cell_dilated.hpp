@@ -47,18 +47,8 @@ class DilatedCell {
     num_params_ = bias_offset_[layers_ - 1] + hidden_;
   }
 
-  static std::vector<int> inputTable(const Lattice& lattice, CellKind /*cell*/) {
-    const int n = lattice.numSites(), layers = dilatedLayers(n);
-    if (layers > kMaxInputs)
-      throw InputError(fmt::format("dilated1d: {} sites need {} layers, at most {} are supported", n, layers,
-                                   kMaxInputs));
-    std::vector<int> table(static_cast<std::size_t>(n) * kMaxInputs, -1);
-    for (int k = 0; k < n; ++k)
-      for (int l = 1; l <= layers; ++l) {
-        const int q = k - (1 << (l - 1));
-        table[k * kMaxInputs + l - 1] = q >= 0 ? q : -1;
-      }
-    return table;
+  static std::vector<int> inputTable(const Lattice& lattice, CellKind cell) {
+    return predecessorTable(lattice, cell, kMaxInputs);
   }
 
   KOKKOS_INLINE_FUNCTION int hidden() const { return hidden_; }

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "energy_rule.hpp"
+#include "network_tables.hpp"
 
 namespace vna {
 
@@ -20,48 +22,39 @@ Kokkos::View<T*, DeviceHamiltonian::memory_space> toDevice(const std::string& la
 }
 
 struct EnergyFunctor {
-  int n, num_samples;
-  Kokkos::View<const int*, DeviceHamiltonian::memory_space> offsets, sites, field_sites;
-  Kokkos::View<const double*, DeviceHamiltonian::memory_space> coeffs, field_values;
+  int num_samples;
+  HamiltonianPointers rows;
   EnergyBitsView bits;
   EnergyView energies;
 
   KOKKOS_INLINE_FUNCTION void operator()(const std::int64_t idx) const {
     const int p = static_cast<int>(idx / num_samples), s = static_cast<int>(idx % num_samples);
     const std::uint8_t* b = &bits(p, s, 0);
-    double e = 0.0;
-    const int terms = static_cast<int>(coeffs.extent(0));
-    for (int t = 0; t < terms; ++t) {
-      int parity = 0;  // number of down spins (bit 0) in the term, mod 2
-      for (int q = offsets(t); q < offsets(t + 1); ++q) parity ^= b[sites(q)] ^ 1;
-      e += parity ? -coeffs(t) : coeffs(t);
-    }
-    const int nf = static_cast<int>(field_values.extent(0));
-    for (int f = 0; f < nf; ++f) e += b[field_sites(f)] ? field_values(f) : -field_values(f);
-    energies(p, s) = e;
+    energies(p, s) = configurationEnergy(rows, [b](int i) { return b[i]; });
   }
 };
 
 }  // namespace
 
 DeviceHamiltonian::DeviceHamiltonian(const Hamiltonian& hamiltonian) : num_spins(hamiltonian.numSpins()) {
-  std::vector<int> offsets{0}, sites, fsites;
-  std::vector<double> coeffs, fvalues;
-  for (std::size_t t = 0; t < hamiltonian.numTerms(); ++t) {
-    coeffs.push_back(hamiltonian.termCoeff(t));
-    sites.insert(sites.end(), hamiltonian.termSitesBegin(t), hamiltonian.termSitesEnd(t));
-    offsets.push_back(static_cast<int>(sites.size()));
-  }
-  for (int i = 0; i < num_spins; ++i)
-    if (hamiltonian.fields()[i] != 0.0) {
-      fsites.push_back(i);
-      fvalues.push_back(hamiltonian.fields()[i]);
-    }
-  term_offsets = toDevice("vna::DeviceHamiltonian::term_offsets", offsets);
-  term_sites = toDevice("vna::DeviceHamiltonian::term_sites", sites);
-  term_coeffs = toDevice("vna::DeviceHamiltonian::term_coeffs", coeffs);
-  field_sites = toDevice("vna::DeviceHamiltonian::field_sites", fsites);
-  field_values = toDevice("vna::DeviceHamiltonian::field_values", fvalues);
+  const HamiltonianRows rows = hamiltonianRows(hamiltonian);
+  term_offsets = toDevice("vna::DeviceHamiltonian::term_offsets", rows.term_offsets);
+  term_sites = toDevice("vna::DeviceHamiltonian::term_sites", rows.term_sites);
+  term_coeffs = toDevice("vna::DeviceHamiltonian::term_coeffs", rows.term_coeffs);
+  field_sites = toDevice("vna::DeviceHamiltonian::field_sites", rows.field_sites);
+  field_values = toDevice("vna::DeviceHamiltonian::field_values", rows.field_values);
+}
+
+HamiltonianPointers DeviceHamiltonian::pointers() const {
+  HamiltonianPointers h;
+  h.n_terms = static_cast<int>(term_coeffs.extent(0));
+  h.n_fields = static_cast<int>(field_values.extent(0));
+  h.term_offsets = term_offsets.data();
+  h.term_sites = term_sites.data();
+  h.term_coeffs = term_coeffs.data();
+  h.field_sites = field_sites.data();
+  h.field_values = field_values.data();
+  return h;
 }
 
 void computeEnergies(const DeviceHamiltonian::execution_space& space, const DeviceHamiltonian& hamiltonian,
@@ -74,8 +67,7 @@ void computeEnergies(const DeviceHamiltonian::execution_space& space, const Devi
     throw Error(fmt::format("computeEnergies: energies are [{}][{}], configurations [{}][{}]", energies.extent(0),
                             energies.extent(1), P, M));
   if (P == 0 || M == 0) return;
-  EnergyFunctor f{hamiltonian.num_spins, static_cast<int>(M), hamiltonian.term_offsets, hamiltonian.term_sites,
-                  hamiltonian.field_sites, hamiltonian.term_coeffs, hamiltonian.field_values, bits, energies};
+  EnergyFunctor f{static_cast<int>(M), hamiltonian.pointers(), bits, energies};
   Kokkos::parallel_for("vna::computeEnergies",
                        Kokkos::RangePolicy<DeviceHamiltonian::execution_space, Kokkos::IndexType<std::int64_t>>(
                            space, 0, static_cast<std::int64_t>(P * M)),

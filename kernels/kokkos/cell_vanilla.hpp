@@ -4,24 +4,7 @@
 // q_0 = previous position (1D) or horizontal predecessor (2D), q_1 = vertical predecessor (2D);
 // a missing predecessor (q = −1) contributes nothing (zero h and zero one-hot).
 //
-// Cell interface used by RnnEngine (a new cell is a new file with the same members):
-//   kMaxInputs                      predecessor positions a position reads (size of the input table row)
-//   inputTable(lattice)             host: N × kMaxInputs predecessor positions (−1 = none)
-//   stateRows(), outputOffset(), bitRow()
-//                                   a position's state tile is [stateRows][W] (samples innermost);
-//                                   rows [outputOffset, +d_h) feed the output layer, rows bitRow and
-//                                   bitRow+1 hold onehot(b) = [1−b, b] (written by the engine)
-//   forwardScratchSize()            Scalars of per-work-item scratch the forward step needs
-//   forward(θ, nb, state, scratch)  fills the non-bit rows of `state` from predecessor tiles nb[j]
-//   auxSize(), auxEntry(θ, idx)     per-parameter-set data precomputed for the backward pass
-//   scratchSize(), gradSize()       per-work-item scratch and gradient-accumulator sizes (Scalars)
-//   backward(θ, aux, state, nb, dstate, dnb, scratch, grad)
-//                                   given dstate = ∂L/∂state (complete from later positions and the
-//                                   output layer; a multi-layer cell may add to its own lower rows),
-//                                   accumulates ∂L/∂nb[j] into dnb[j] and the parameter gradients
-//                                   into grad
-//   numParams(), gradEntry(grad, j) flat gradient entry j of the cell's blocks from the accumulators
-//                                   (the cell's blocks are the first numParams() entries of θ)
+// The cell interface: cell_common.hpp.
 #include <Kokkos_Core.hpp>
 
 #include <vector>
@@ -51,7 +34,7 @@ class VanillaCell {
   }
 
   static std::vector<int> inputTable(const Lattice& lattice, CellKind cell) {
-    return predecessorTable(lattice, cell == CellKind::kVanilla2d, kMaxInputs);
+    return predecessorTable(lattice, cell, kMaxInputs);
   }
 
   KOKKOS_INLINE_FUNCTION int hidden() const { return hidden_; }

@@ -33,7 +33,7 @@ class TensorizedCell {
         num_params_(bias_offset_ + hidden_) {}
 
   static std::vector<int> inputTable(const Lattice& lattice, CellKind cell) {
-    return predecessorTable(lattice, cell == CellKind::kTensorized2d, kMaxInputs);
+    return predecessorTable(lattice, cell, kMaxInputs);
   }
 
   KOKKOS_INLINE_FUNCTION int hidden() const { return hidden_; }

@@ -1,0 +1,285 @@
+// The backward kernels of the vanilla engine and their launch. See cuda_engine.hpp and
+// doc/performance.md, "CUDA backend".
+//
+// The same tiles as the forward kernel in reverse order; ∂h of pending positions lives in a
+// thread-private ring (each lane owns its tile), ∂pre is exchanged through a double-buffered warp
+// staging area, so one __syncwarp per position suffices. ∂c, ∂U, ∂d are reduced in registers and then
+// across warps in a fixed order; the weight gradients ∂W_j = Σ_{positions, samples} ∂pre ⊗ [h; onehot]
+// are strided-batched cuBLAS GEMMs over (position, sample) with one batch entry per parameter set
+// (cuda_engine.cu), assembled with the rest by assembleGradientKernel.
+#include "cuda/cuda_check.hpp"
+#include "cuda/kernel_common.cuh"
+#include "cuda/launch_plan.cuh"
+
+namespace vna {
+namespace cuda {
+namespace detail {
+
+namespace {
+
+// Staged parameter set (backward): per input j the rows i = 0 .. d_h − 1 of W_j restricted to the
+// hidden columns (W_j[i][m] at the tiled column of m), then U_1 − U_0.
+template <class Scalar, int R>
+__device__ void stageBackwardSet(const BackwardArgs<Scalar>& a, const Scalar* __restrict__ theta, Scalar* dst) {
+  const int hpv = tiledRowLength<Scalar, R>(a.n_ig);
+  const int hidden = a.net.hidden, in = hidden + 2;
+  const int rows = a.net.inputs * hidden + 1;
+  for (int idx = threadIdx.x; idx < rows * hpv; idx += blockDim.x) {
+    const int row = idx / hpv, col = idx - row * hpv;
+    int ig = 0;
+    const int r = tiledRow<Scalar, R>(col, a.n_ig, ig);
+    const int m = ig * R + r;
+    Scalar value = Scalar(0);
+    if (r >= 0 && m < hidden) {
+      if (row < a.net.inputs * hidden) {
+        const int j = row / hidden, i = row - j * hidden;
+        value = theta[a.net.weight_offset[j] + i * in + m];
+      } else {
+        value = theta[a.net.u_offset + hidden + m] - theta[a.net.u_offset + m];
+      }
+    }
+    dst[idx] = value;
+  }
+}
+
+template <class Scalar, int R, int C>
+__global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) backwardKernel(const BackwardArgs<Scalar> a) {
+  extern __shared__ __align__(16) unsigned char smem[];
+  Scalar* staged = reinterpret_cast<Scalar*>(smem);
+  const int n_ig = a.n_ig, spw = a.spw, hp = a.hp, hidden = a.net.hidden, N = a.net.n_sites;
+  const int hpv = tiledRowLength<Scalar, R>(n_ig);
+  const int warps = blockDim.x / kWarpSize;
+  const int p = blockIdx.x / a.blocks_per_set;
+  const int block_in_set = blockIdx.x % a.blocks_per_set;
+  stageBackwardSet<Scalar, R>(a, a.params + static_cast<std::size_t>(p) * a.net.n_params, staged);
+  __syncthreads();
+
+  const int warp = threadIdx.x / kWarpSize, lane = threadIdx.x % kWarpSize;
+  const int warp_in_set = block_in_set * warps + warp;
+  if (warp_in_set >= a.warps_per_set) return;
+  const int ig = lane & (n_ig - 1), sg = lane / n_ig;
+  const int s0 = warp_in_set * spw + sg * C;
+  const int s_off = sg * C;
+  Scalar* ring = reinterpret_cast<Scalar*>(smem + a.weights_bytes + static_cast<std::size_t>(warp) * a.warp_bytes);
+  const std::size_t slot_size = static_cast<std::size_t>(hp) * spw;
+  Scalar* staging = ring + static_cast<std::size_t>(a.net.backward_slots) * slot_size;  // [2][hp][spw]
+
+  // Each lane touches only its own tile of the ∂h ring: clear it.
+  for (int slot = 0; slot < a.net.backward_slots; ++slot)
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      Scalar zero[C];
+#pragma unroll
+      for (int c = 0; c < C; ++c) zero[c] = Scalar(0);
+      storeContiguous<Scalar, C>(ring + slot * slot_size + (ig * R + r) * spw + s_off, zero);
+    }
+
+  bool valid[C], owner[C];
+  double weight[C];
+#pragma unroll
+  for (int c = 0; c < C; ++c) {
+    valid[c] = s0 + c < a.M;
+    owner[c] = (c & (n_ig - 1)) == ig;
+    weight[c] = valid[c] ? a.weights[static_cast<std::size_t>(p) * a.M + s0 + c] : 0.0;
+  }
+  const Scalar* udiff_row = staged + static_cast<std::size_t>(a.net.inputs) * hidden * hpv;
+  Scalar udiff[R];
+  loadTiledRow<Scalar, R>(udiff_row, ig, n_ig, udiff);
+  double grad_c[R], grad_u[R], grad_d = 0.0;
+#pragma unroll
+  for (int r = 0; r < R; ++r) grad_c[r] = grad_u[r] = 0.0;
+  int mismatches = 0;
+
+  for (int k = N - 1; k >= 0; --k) {
+    const std::size_t cell0 = (static_cast<std::size_t>(p) * N + k) * a.M + s0;
+    // ∂(w log p(b))/∂δ = w (b − p_up), computed by the sample's owner and shared with its lanes.
+    Scalar gd_own[C];
+#pragma unroll
+    for (int c = 0; c < C; ++c) {
+      gd_own[c] = Scalar(0);
+      if (owner[c] && valid[c]) {
+        const Scalar b = a.acts[(cell0 + c) * a.lda + hidden + 1];
+        gd_own[c] = static_cast<Scalar>(weight[c]) * (b - a.probs[cell0 + c]);
+        grad_d += static_cast<double>(gd_own[c]);
+        const int site = __ldg(a.net.order + k);
+        if ((a.bits[(static_cast<std::size_t>(p) * a.M + s0 + c) * N + site] != 0) != (b > Scalar(0.5))) ++mismatches;
+      }
+    }
+    Scalar gd[C];
+#pragma unroll
+    for (int c = 0; c < C; ++c) gd[c] = __shfl_sync(kFullMask, gd_own[c], sg * n_ig + (c & (n_ig - 1)));
+
+    const int slot = __ldg(a.net.backward_slot + k);
+    Scalar* staging_k = staging + static_cast<std::size_t>(k & 1) * slot_size;
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      const int i = ig * R + r;
+      Scalar dh[C], h[C], dpre[C];
+      if (slot >= 0) {
+        Scalar* tile = ring + slot * slot_size + i * spw + s_off;
+        loadContiguous<Scalar, C>(tile, dh);
+        Scalar zero[C];
+#pragma unroll
+        for (int c = 0; c < C; ++c) zero[c] = Scalar(0);
+        storeContiguous<Scalar, C>(tile, zero);  // the slot is free again
+      } else {
+#pragma unroll
+        for (int c = 0; c < C; ++c) dh[c] = Scalar(0);
+      }
+#pragma unroll
+      for (int c = 0; c < C; ++c) {
+        h[c] = (valid[c] && i < hidden) ? a.acts[(cell0 + c) * a.lda + i] : Scalar(0);
+        dh[c] = fma(udiff[r], gd[c], dh[c]);
+        grad_u[r] += static_cast<double>(gd[c] * h[c]);
+        dpre[c] = dh[c] * eluDerivativeFromOutput(h[c]);
+        grad_c[r] += static_cast<double>(dpre[c]);
+      }
+      storeContiguous<Scalar, C>(staging_k + i * spw + s_off, dpre);
+      if (i < hidden) {
+        for (int j = 0; j < a.net.inputs; ++j) {
+          const int q = __ldg(a.net.predecessor + 2 * k + j);
+          const bool unread = __ldg(a.net.reader + 2 * k + j) < 0;
+#pragma unroll
+          for (int c = 0; c < C; ++c) {
+            if (!valid[c]) continue;
+            if (q >= 0)
+              a.dpre[j][((static_cast<std::size_t>(p) * N + q) * a.M + s0 + c) * a.ldd + i] = dpre[c];
+            if (unread) a.dpre[j][(cell0 + c) * a.ldd + i] = Scalar(0);
+          }
+        }
+      }
+    }
+    __syncwarp();  // ∂pre(k) of every lane is staged
+
+    // ∂h(q_j) += W_j[:, :d_h]^T ∂pre(k) for the lane's own tile of the predecessor's slot.
+    for (int j = 0; j < a.net.inputs; ++j) {
+      const int q = __ldg(a.net.predecessor + 2 * k + j);
+      if (q < 0) continue;
+      const Scalar* wt = staged + static_cast<std::size_t>(j) * hidden * hpv;
+      Scalar acc[R][C];
+#pragma unroll
+      for (int r = 0; r < R; ++r)
+#pragma unroll
+        for (int c = 0; c < C; ++c) acc[r][c] = Scalar(0);
+#pragma unroll 4
+      for (int i = 0; i < hidden; ++i) {
+        Scalar wr[R], xc[C];
+        loadTiledRow<Scalar, R>(wt + i * hpv, ig, n_ig, wr);
+        loadContiguous<Scalar, C>(staging_k + i * spw + s_off, xc);
+#pragma unroll
+        for (int r = 0; r < R; ++r)
+#pragma unroll
+          for (int c = 0; c < C; ++c) acc[r][c] = fma(wr[r], xc[c], acc[r][c]);
+      }
+      Scalar* target = ring + __ldg(a.net.backward_slot + q) * slot_size + s_off;
+#pragma unroll
+      for (int r = 0; r < R; ++r) {
+        Scalar cur[C];
+        loadContiguous<Scalar, C>(target + (ig * R + r) * spw, cur);
+#pragma unroll
+        for (int c = 0; c < C; ++c) cur[c] += acc[r][c];
+        storeContiguous<Scalar, C>(target + (ig * R + r) * spw, cur);
+      }
+    }
+    // No second barrier: the next position stages into the other buffer, and the ring tiles are
+    // lane-private.
+  }
+
+  // Reduce over the lanes holding the same rows (fixed order: deterministic), then write the warp's
+  // partial sums.
+  for (int offset = n_ig; offset < kWarpSize; offset <<= 1) {
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      grad_c[r] += __shfl_xor_sync(kFullMask, grad_c[r], offset);
+      grad_u[r] += __shfl_xor_sync(kFullMask, grad_u[r], offset);
+    }
+  }
+  for (int offset = 1; offset < kWarpSize; offset <<= 1) {
+    grad_d += __shfl_xor_sync(kFullMask, grad_d, offset);
+    mismatches += __shfl_xor_sync(kFullMask, mismatches, offset);
+  }
+  double* partial = a.partials + (static_cast<std::size_t>(p) * a.warps_per_set + warp_in_set) * a.partial_stride;
+  if (sg == 0) {
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      partial[ig * R + r] = grad_c[r];
+      partial[hp + ig * R + r] = grad_u[r];
+    }
+  }
+  if (lane == 0) {
+    partial[2 * hp] = grad_d;
+    if (mismatches > 0) atomicAdd(a.mismatches, mismatches);
+  }
+}
+
+// grad[p][j] for every entry: the W_j blocks from cuBLAS's Scalar results, c / U / d from the warps'
+// partial sums (added in warp order).
+template <class Scalar>
+__global__ void assembleGradientKernel(NetworkArgs net, int P, int warps_per_set, const double* __restrict__ partials,
+                                       int partial_stride, int hp, const Scalar* __restrict__ weight_grad,
+                                       double* __restrict__ grad) {
+  const std::int64_t idx = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (idx >= static_cast<std::int64_t>(P) * net.n_params) return;
+  const int p = static_cast<int>(idx / net.n_params), j = static_cast<int>(idx % net.n_params);
+  const int hidden = net.hidden;
+  auto sum = [&](int entry) {
+    double s = 0.0;
+    for (int w = 0; w < warps_per_set; ++w)
+      s += partials[(static_cast<std::size_t>(p) * warps_per_set + w) * partial_stride + entry];
+    return s;
+  };
+  double value;
+  if (j >= net.bias_offset && j < net.bias_offset + hidden) {
+    value = sum(j - net.bias_offset);
+  } else if (j >= net.u_offset && j < net.u_offset + 2 * hidden) {
+    // U = [U_0; U_1] enters only through U_1 − U_0 (and d through d_1 − d_0).
+    const int r = (j - net.u_offset) / hidden, i = (j - net.u_offset) % hidden;
+    value = (r == 1 ? 1.0 : -1.0) * sum(hp + i);
+  } else if (j >= net.d_offset && j < net.d_offset + 2) {
+    value = (j - net.d_offset == 1 ? 1.0 : -1.0) * sum(2 * hp);
+  } else {
+    value = static_cast<double>(weight_grad[idx]);
+  }
+  grad[idx] = value;
+}
+
+}  // namespace
+
+template <class Scalar>
+const void* backwardKernelHandle(int rows, int samples) {
+  const void* fn = nullptr;
+  withTile(rows, samples, [&](auto r, auto c) {
+    fn = reinterpret_cast<const void*>(&backwardKernel<Scalar, decltype(r)::value, decltype(c)::value>);
+  });
+  return fn;
+}
+
+template <class Scalar>
+void launchBackward(const Plan& plan, const BackwardArgs<Scalar>& a, cudaStream_t stream) {
+  withTile(plan.rows, plan.samples, [&](auto r, auto c) {
+    backwardKernel<Scalar, decltype(r)::value, decltype(c)::value>
+        <<<plan.blocks, plan.warps_per_block * kWarpSize, plan.smem_bytes, stream>>>(a);
+  });
+  VNA_CUDA(cudaGetLastError());
+}
+
+template <class Scalar>
+void launchAssembleGradient(const BackwardArgs<Scalar>& a, const Scalar* weight_grad, double* grad,
+                            cudaStream_t stream) {
+  const std::int64_t entries = static_cast<std::int64_t>(a.P) * a.net.n_params;
+  const int threads = 256;
+  assembleGradientKernel<Scalar><<<static_cast<unsigned>((entries + threads - 1) / threads), threads, 0, stream>>>(
+      a.net, a.P, a.warps_per_set, a.partials, a.partial_stride, a.hp, weight_grad, grad);
+  VNA_CUDA(cudaGetLastError());
+}
+
+template const void* backwardKernelHandle<float>(int, int);
+template const void* backwardKernelHandle<double>(int, int);
+template void launchBackward<float>(const Plan&, const BackwardArgs<float>&, cudaStream_t);
+template void launchBackward<double>(const Plan&, const BackwardArgs<double>&, cudaStream_t);
+template void launchAssembleGradient<float>(const BackwardArgs<float>&, const float*, double*, cudaStream_t);
+template void launchAssembleGradient<double>(const BackwardArgs<double>&, const double*, double*, cudaStream_t);
+
+}  // namespace detail
+}  // namespace cuda
+}  // namespace vna

@@ -1,0 +1,251 @@
+// The forward kernel of the vanilla engine (sampling or teacher forcing, optionally with kept
+// activations and fused energies) and its launch. See cuda_engine.hpp and doc/performance.md, "CUDA
+// backend".
+//
+// A warp owns spw = (32 / n_ig) · C samples; lane (ig, sg) = (lane mod n_ig, lane / n_ig) computes
+// hidden units ig·R .. ig·R + R − 1 of samples sg·C .. sg·C + C − 1 in registers. The warp keeps a ring
+// of hidden-state slots [slot][d_hp + 1][spw] in shared memory (row d_hp holds the bit): the snake
+// order's vertical predecessor lies up to one row back, so a 2D lattice needs L slots, a chain one.
+// All exchanges are inside the warp (__syncwarp and shuffles), so warps run the whole lattice sweep
+// without block barriers; the block only shares the staged weights of the parameter sets its warps
+// touch. Per position: the GEMM [d_h × (d_h+2)] · [h; onehot] for each present predecessor from shared
+// memory, ELU, the output logit by a butterfly over the n_ig lanes, and the draw by the sample's owner
+// lane (Philox counter computed before the GEMM so its latency hides behind it). log p is accumulated
+// in double; the energy of the sample is evaluated at the end from its bits packed in shared memory.
+#include "cuda/cuda_check.hpp"
+#include "cuda/kernel_common.cuh"
+#include "cuda/launch_plan.cuh"
+
+namespace vna {
+namespace cuda {
+namespace detail {
+
+namespace {
+
+// b_i of a configuration packed 32 sites per word (the forward kernel's shared-memory copy).
+struct PackedBits {
+  const std::uint32_t* words;
+  __host__ __device__ unsigned operator()(int i) const { return (words[i / 32] >> (i % 32)) & 1u; }
+};
+
+// Staged parameter set (forward): per input j the rows t = 0 .. d_h + 1 of W_j^T (W_j[i][t] at tiled
+// column of i), then c, U_1 − U_0, and d_1 − d_0 (first element of the last row).
+template <class Scalar, int R>
+__device__ void stageForwardSet(const ForwardArgs<Scalar>& a, const Scalar* __restrict__ theta, Scalar* dst) {
+  const int hpv = tiledRowLength<Scalar, R>(a.n_ig);
+  const int in = a.net.hidden + 2;
+  const int rows = a.net.inputs * in + 3;
+  for (int idx = threadIdx.x; idx < rows * hpv; idx += blockDim.x) {
+    const int row = idx / hpv, col = idx - row * hpv;
+    int ig = 0;
+    const int r = tiledRow<Scalar, R>(col, a.n_ig, ig);
+    const int i = ig * R + r;
+    Scalar value = Scalar(0);
+    if (r >= 0 && i < a.net.hidden) {
+      if (row < a.net.inputs * in) {
+        const int j = row / in, t = row - j * in;
+        value = theta[a.net.weight_offset[j] + i * in + t];
+      } else if (row == a.net.inputs * in) {
+        value = theta[a.net.bias_offset + i];
+      } else if (row == a.net.inputs * in + 1) {
+        value = theta[a.net.u_offset + a.net.hidden + i] - theta[a.net.u_offset + i];
+      }
+    }
+    if (row == a.net.inputs * in + 2 && col == 0) value = theta[a.net.d_offset + 1] - theta[a.net.d_offset];
+    dst[idx] = value;
+  }
+}
+
+// Launch bound (256 threads, 1 block): the shared-memory ring, not registers, limits the warps per SM,
+// so ptxas may use up to 255 registers per lane (with the default bound it capped at 128 and spilled).
+template <class Scalar, int R, int C>
+__global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) forwardKernel(const ForwardArgs<Scalar> a) {
+  extern __shared__ __align__(16) unsigned char smem[];
+  Scalar* staged = reinterpret_cast<Scalar*>(smem);
+  const int n_ig = a.n_ig, spw = a.spw, hp = a.hp, hidden = a.net.hidden, N = a.net.n_sites;
+  const int hpv = tiledRowLength<Scalar, R>(n_ig);
+  const int warps = blockDim.x / kWarpSize;
+  const std::int64_t total = static_cast<std::int64_t>(a.P) * a.m_pad;
+  const std::int64_t block_lane0 = static_cast<std::int64_t>(blockIdx.x) * warps * spw;
+  const int p_lo = static_cast<int>(block_lane0 / a.m_pad);
+  const std::int64_t block_end = std::min<std::int64_t>(block_lane0 + static_cast<std::int64_t>(warps) * spw, total);
+  const int p_hi = static_cast<int>((block_end - 1) / a.m_pad);
+  for (int g = 0; g <= p_hi - p_lo; ++g)
+    stageForwardSet<Scalar, R>(a, a.params + static_cast<std::size_t>(p_lo + g) * a.net.n_params,
+                               staged + static_cast<std::size_t>(g) * a.set_stride);
+  __syncthreads();
+
+  const int warp = threadIdx.x / kWarpSize, lane = threadIdx.x % kWarpSize;
+  const std::int64_t warp_lane0 = block_lane0 + static_cast<std::int64_t>(warp) * spw;
+  if (warp_lane0 >= total) return;  // the whole warp: no warp-level exchange is pending
+  const int ig = lane & (n_ig - 1), sg = lane / n_ig;
+  const std::int64_t my_lane0 = warp_lane0 + sg * C;
+  const bool in_range = my_lane0 < total;
+  // Lanes past the batch compute on the last set and write nothing.
+  const int p = in_range ? static_cast<int>(my_lane0 / a.m_pad) : a.P - 1;
+  const int s0 = in_range ? static_cast<int>(my_lane0 % a.m_pad) : 0;
+  const Scalar* W = staged + static_cast<std::size_t>(p - p_lo) * a.set_stride;
+  Scalar* ring = reinterpret_cast<Scalar*>(smem + a.weights_bytes + static_cast<std::size_t>(warp) * a.warp_bytes);
+  std::uint32_t* packed = reinterpret_cast<std::uint32_t*>(ring + a.ring_scalars);
+  const int slot_rows = hp + 1;
+  const int s_off = sg * C;
+  const std::uint32_t stream = a.sampling ? a.stream_ids[p] : 0u;
+
+  bool valid[C];
+  bool owner[C];
+#pragma unroll
+  for (int c = 0; c < C; ++c) {
+    valid[c] = in_range && s0 + c < a.M;
+    owner[c] = (c & (n_ig - 1)) == ig;
+  }
+  if (a.packed_words > 0) {
+    for (int w = lane; w < spw * a.packed_words; w += kWarpSize) packed[w] = 0u;
+  }
+  double lp[C];
+#pragma unroll
+  for (int c = 0; c < C; ++c) lp[c] = 0.0;
+
+  const int in = hidden + 2;
+  const Scalar* bias_row = W + static_cast<std::size_t>(a.net.inputs) * in * hpv;
+  const Scalar* udiff_row = bias_row + hpv;
+  const Scalar ddiff = udiff_row[hpv];
+  Scalar bias[R], udiff[R];
+  loadTiledRow<Scalar, R>(bias_row, ig, n_ig, bias);
+  loadTiledRow<Scalar, R>(udiff_row, ig, n_ig, udiff);
+  __syncwarp();
+
+  for (int k = 0; k < N; ++k) {
+    const int site = __ldg(a.net.order + k);
+    float u[C];
+    if (a.sampling) {
+#pragma unroll
+      for (int c = 0; c < C; ++c)
+        u[c] = owner[c] ? samplingUniform(a.key, static_cast<std::uint32_t>(k),
+                                          a.first_sample + static_cast<std::uint32_t>(s0 + c), stream, a.step)
+                        : 1.0f;
+    }
+    Scalar acc[R][C];
+#pragma unroll
+    for (int r = 0; r < R; ++r)
+#pragma unroll
+      for (int c = 0; c < C; ++c) acc[r][c] = bias[r];
+    for (int j = 0; j < a.net.inputs; ++j) {
+      const int q = __ldg(a.net.predecessor + 2 * k + j);
+      if (q < 0) continue;
+      const Scalar* x = ring + static_cast<std::size_t>(__ldg(a.net.forward_slot + q)) * slot_rows * spw + s_off;
+      const Scalar* wt = W + static_cast<std::size_t>(j) * in * hpv;
+#pragma unroll 4
+      for (int t = 0; t < hidden; ++t) {
+        Scalar wr[R], xc[C];
+        loadTiledRow<Scalar, R>(wt + t * hpv, ig, n_ig, wr);
+        loadContiguous<Scalar, C>(x + t * spw, xc);
+#pragma unroll
+        for (int r = 0; r < R; ++r)
+#pragma unroll
+          for (int c = 0; c < C; ++c) acc[r][c] = fma(wr[r], xc[c], acc[r][c]);
+      }
+      // The one-hot columns: exactly W_j[i][d_h + b] of the predecessor's bit b.
+      Scalar bq[C], w0[R], w1[R];
+      loadContiguous<Scalar, C>(x + hp * spw, bq);
+      loadTiledRow<Scalar, R>(wt + hidden * hpv, ig, n_ig, w0);
+      loadTiledRow<Scalar, R>(wt + (hidden + 1) * hpv, ig, n_ig, w1);
+#pragma unroll
+      for (int r = 0; r < R; ++r)
+#pragma unroll
+        for (int c = 0; c < C; ++c) acc[r][c] += bq[c] > Scalar(0.5) ? w1[r] : w0[r];
+    }
+    __syncwarp();  // every lane has read its inputs: slot(k) may reuse a predecessor's slot
+
+    Scalar* out = ring + static_cast<std::size_t>(__ldg(a.net.forward_slot + k)) * slot_rows * spw + s_off;
+    Scalar part[C];
+#pragma unroll
+    for (int c = 0; c < C; ++c) part[c] = Scalar(0);
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      Scalar h[C];
+#pragma unroll
+      for (int c = 0; c < C; ++c) {
+        h[c] = elu(acc[r][c]);
+        part[c] = fma(udiff[r], h[c], part[c]);
+      }
+      storeContiguous<Scalar, C>(out + (ig * R + r) * spw, h);
+      if (a.kept_acts != nullptr && ig * R + r < hidden) {
+#pragma unroll
+        for (int c = 0; c < C; ++c)
+          if (valid[c])
+            a.kept_acts[((static_cast<std::size_t>(p) * N + k) * a.M + s0 + c) * a.lda + ig * R + r] = h[c];
+      }
+    }
+    // δ − (d_1 − d_0) summed over the sample's n_ig lanes (xor butterfly: every lane gets the sum).
+    for (int offset = 1; offset < n_ig; offset <<= 1) {
+#pragma unroll
+      for (int c = 0; c < C; ++c) part[c] += __shfl_xor_sync(kFullMask, part[c], offset);
+    }
+#pragma unroll
+    for (int c = 0; c < C; ++c) {
+      if (!owner[c]) continue;
+      const Scalar delta = part[c] + ddiff;
+      const Scalar t = expMinusAbs(delta);
+      const Scalar p_up = probabilityUp(delta, t);
+      const std::size_t sample = static_cast<std::size_t>(p) * a.M + s0 + c;
+      bool bit;
+      if (a.sampling)
+        bit = drawBit(u[c], p_up);
+      else
+        bit = valid[c] && a.bits_in[sample * N + site] != 0;
+      const Scalar b = bit ? Scalar(1) : Scalar(0);
+      lp[c] += static_cast<double>(logProbabilityOf(delta, t, b));
+      out[hp * spw + c] = b;
+      if (valid[c]) {
+        if (a.bits_out != nullptr) a.bits_out[sample * N + site] = bit ? 1 : 0;
+        if (a.kept_acts != nullptr) {
+          const std::size_t cell = (static_cast<std::size_t>(p) * N + k) * a.M + s0 + c;
+          a.kept_probs[cell] = p_up;
+          a.kept_acts[cell * a.lda + hidden] = Scalar(1) - b;
+          a.kept_acts[cell * a.lda + hidden + 1] = b;
+        }
+        if (a.packed_words > 0 && bit) packed[(s_off + c) * a.packed_words + site / 32] |= 1u << (site % 32);
+      }
+    }
+    __syncwarp();  // h(k) and b(k) are visible to the next position
+  }
+
+#pragma unroll
+  for (int c = 0; c < C; ++c) {
+    if (!owner[c] || !valid[c]) continue;
+    const std::size_t sample = static_cast<std::size_t>(p) * a.M + s0 + c;
+    a.logp[sample] = lp[c];
+    // The energy of the sample from its packed bits: energy_rule.hpp, as on every backend.
+    if (a.packed_words > 0)
+      a.energies[sample] = configurationEnergy(a.hamiltonian, PackedBits{packed + (s_off + c) * a.packed_words});
+  }
+}
+
+}  // namespace
+
+template <class Scalar>
+const void* forwardKernelHandle(int rows, int samples) {
+  const void* fn = nullptr;
+  withTile(rows, samples, [&](auto r, auto c) {
+    fn = reinterpret_cast<const void*>(&forwardKernel<Scalar, decltype(r)::value, decltype(c)::value>);
+  });
+  return fn;
+}
+
+template <class Scalar>
+void launchForward(const Plan& plan, const ForwardArgs<Scalar>& a, cudaStream_t stream) {
+  withTile(plan.rows, plan.samples, [&](auto r, auto c) {
+    forwardKernel<Scalar, decltype(r)::value, decltype(c)::value>
+        <<<plan.blocks, plan.warps_per_block * kWarpSize, plan.smem_bytes, stream>>>(a);
+  });
+  VNA_CUDA(cudaGetLastError());
+}
+
+template const void* forwardKernelHandle<float>(int, int);
+template const void* forwardKernelHandle<double>(int, int);
+template void launchForward<float>(const Plan&, const ForwardArgs<float>&, cudaStream_t);
+template void launchForward<double>(const Plan&, const ForwardArgs<double>&, cudaStream_t);
+
+}  // namespace detail
+}  // namespace cuda
+}  // namespace vna

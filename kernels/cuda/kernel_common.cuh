@@ -1,0 +1,226 @@
+#pragma once
+// What the CUDA kernels of the vanilla engine share (forward_kernels.cu, backward_kernels.cu,
+// launch_plan.cu, cuda_engine.cu): the compiled register tiles, vector access to shared memory in the
+// tiled row layout, and the kernels' argument blocks. Compiled by nvcc only (VNA_NATIVE_CUDA).
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "activation.hpp"
+#include "core/random.hpp"
+#include "energy_rule.hpp"
+#include "sampling_rule.hpp"
+
+namespace vna {
+namespace cuda {
+namespace detail {
+
+constexpr int kWarpSize = 32;
+constexpr int kMaxWarpsPerBlock = 8;
+constexpr unsigned kFullMask = 0xffffffffu;
+
+// The compiled register tiles (rows R × samples C). R sets the lanes per sample (n_ig = the power of
+// two ≥ d_h / R), C the samples per lane; see launch_plan.cu.
+#ifndef VNA_CUDA_TILES  // (a build may pass its own list, e.g. one tile while developing)
+#define VNA_CUDA_TILES(X) X(2, 1) X(2, 2) X(2, 4) X(4, 1) X(4, 2) X(4, 4) X(5, 1) X(5, 2) X(5, 4) X(8, 1) X(8, 2) X(8, 4)
+#endif
+
+template <class F>
+bool withTile(int rows, int samples, F&& f) {
+#define VNA_TILE_CASE(r, c)                                                           \
+  if (rows == r && samples == c) {                                                    \
+    f(std::integral_constant<int, r>{}, std::integral_constant<int, c>{});            \
+    return true;                                                                      \
+  }
+  VNA_CUDA_TILES(VNA_TILE_CASE)
+#undef VNA_TILE_CASE
+  return false;
+}
+
+constexpr int pow2Ceil(int x) {
+  int p = 1;
+  while (p < x) p *= 2;
+  return p;
+}
+
+// ---------------------------------------------------------------- vector access to shared memory
+
+template <class Scalar>
+struct MaxVector {
+  static constexpr int value = 16 / static_cast<int>(sizeof(Scalar));
+};
+
+template <class Scalar, int N>
+struct VectorOf;
+template <>
+struct VectorOf<float, 1> {
+  using type = float;
+};
+template <>
+struct VectorOf<float, 2> {
+  using type = float2;
+};
+template <>
+struct VectorOf<float, 4> {
+  using type = float4;
+};
+template <>
+struct VectorOf<double, 1> {
+  using type = double;
+};
+template <>
+struct VectorOf<double, 2> {
+  using type = double2;
+};
+
+// Weight rows are "tiled" so that the lanes of a warp read consecutive vectors (no bank conflicts):
+// the R values of lane ig are split into chunks of decreasing powers of two of at most 16 bytes
+// (R = 5 floats: 4 + 1), chunk c (size V_c, first value O_c) of every lane stored together at
+// n_ig · O_c + ig · V_c. A row holds n_ig · R values, padded to a multiple of 16 bytes.
+template <class Scalar, int R>
+struct RowTiling {
+  static constexpr int kMax = MaxVector<Scalar>::value;
+  static constexpr int size(int chunk) {
+    int rest = R;
+    for (int c = 0;; ++c) {
+      int v = 1;
+      while (2 * v <= rest && 2 * v <= kMax) v *= 2;
+      if (c == chunk) return v;
+      rest -= v;
+    }
+  }
+  static constexpr int offset(int chunk) {
+    int o = 0;
+    for (int c = 0; c < chunk; ++c) o += size(c);
+    return o;
+  }
+  static constexpr int chunks() {
+    int c = 0;
+    while (offset(c) < R) ++c;
+    return c;
+  }
+};
+
+template <class Scalar>
+__host__ __device__ constexpr int tiledRowLength(int n_ig, int rows) {
+  return (n_ig * rows + MaxVector<Scalar>::value - 1) / MaxVector<Scalar>::value * MaxVector<Scalar>::value;
+}
+template <class Scalar, int R>
+__host__ __device__ constexpr int tiledRowLength(int n_ig) {
+  return tiledRowLength<Scalar>(n_ig, R);
+}
+
+// N (a power of two) contiguous Scalars, aligned to min(N, 16 bytes).
+template <class Scalar, int N>
+__device__ __forceinline__ void loadContiguous(const Scalar* p, Scalar (&out)[N]) {
+  constexpr int V = N < MaxVector<Scalar>::value ? N : MaxVector<Scalar>::value;
+  using T = typename VectorOf<Scalar, V>::type;
+#pragma unroll
+  for (int v = 0; v < N / V; ++v) {
+    const T x = reinterpret_cast<const T*>(p)[v];
+    memcpy(&out[v * V], &x, sizeof(T));
+  }
+}
+
+template <class Scalar, int N>
+__device__ __forceinline__ void storeContiguous(Scalar* p, const Scalar (&in)[N]) {
+  constexpr int V = N < MaxVector<Scalar>::value ? N : MaxVector<Scalar>::value;
+  using T = typename VectorOf<Scalar, V>::type;
+#pragma unroll
+  for (int v = 0; v < N / V; ++v) {
+    T x;
+    memcpy(&x, &in[v * V], sizeof(T));
+    reinterpret_cast<T*>(p)[v] = x;
+  }
+}
+
+template <class Scalar, int R, int Chunk = 0>
+__device__ __forceinline__ void loadTiledRow(const Scalar* row, int ig, int n_ig, Scalar (&out)[R]) {
+  using Tiling = RowTiling<Scalar, R>;
+  if constexpr (Chunk < Tiling::chunks()) {
+    constexpr int V = Tiling::size(Chunk), O = Tiling::offset(Chunk);
+    using T = typename VectorOf<Scalar, V>::type;
+    const T x = *reinterpret_cast<const T*>(row + n_ig * O + ig * V);
+    memcpy(&out[O], &x, sizeof(T));
+    loadTiledRow<Scalar, R, Chunk + 1>(row, ig, n_ig, out);
+  }
+}
+
+// Which lane (ig) and which of its R rows a tiled column holds (−1: the row's padding).
+template <class Scalar, int R>
+__device__ __forceinline__ int tiledRow(int col, int n_ig, int& ig) {
+  using Tiling = RowTiling<Scalar, R>;
+  for (int c = 0; c < Tiling::chunks(); ++c) {
+    const int v = Tiling::size(c), base = n_ig * Tiling::offset(c);
+    if (col < base + n_ig * v) {
+      const int rel = col - base;
+      ig = rel / v;
+      return Tiling::offset(c) + rel % v;
+    }
+  }
+  ig = 0;
+  return -1;
+}
+
+// ---------------------------------------------------------------- kernel arguments
+
+struct NetworkArgs {
+  int n_sites = 0, hidden = 0, inputs = 1, n_params = 0;
+  int weight_offset[2] = {0, 0};
+  int bias_offset = 0, u_offset = 0, d_offset = 0;
+  const int* order = nullptr;        // [N]
+  const int* predecessor = nullptr;  // [N][2]
+  const int* reader = nullptr;       // [N][2]: the position reading k through input j (−1: none)
+  const int* forward_slot = nullptr;   // [N]
+  const int* backward_slot = nullptr;  // [N] (−1: no later reader, ∂h only from its own output)
+  int forward_slots = 1, backward_slots = 0;
+};
+
+template <class Scalar>
+struct ForwardArgs {
+  NetworkArgs net;
+  int n_ig = 1, hp = 0, spw = 0;
+  int set_stride = 0, sets_per_block = 1;
+  int weights_bytes = 0, warp_bytes = 0, ring_scalars = 0, packed_words = 0;
+  const Scalar* params = nullptr;
+  int P = 0, M = 0, m_pad = 0;
+  bool sampling = false;
+  RngKey key{0, 0};
+  std::uint32_t step = 0, first_sample = 0;
+  const std::uint32_t* stream_ids = nullptr;
+  const std::uint8_t* bits_in = nullptr;
+  std::uint8_t* bits_out = nullptr;
+  double* logp = nullptr;
+  double* energies = nullptr;
+  Scalar* kept_acts = nullptr;  // [P][N][M][lda]: h, 1 − b, b of every position
+  Scalar* kept_probs = nullptr;  // [P][N][M]: p_up
+  int lda = 0;
+  HamiltonianPointers hamiltonian;  // in device memory (energies only)
+};
+
+template <class Scalar>
+struct BackwardArgs {
+  NetworkArgs net;
+  int n_ig = 1, hp = 0, spw = 0;
+  int set_stride = 0, weights_bytes = 0, warp_bytes = 0;
+  int warps_per_set = 0, blocks_per_set = 0;
+  const Scalar* params = nullptr;
+  int P = 0, M = 0;
+  const Scalar* acts = nullptr;
+  const Scalar* probs = nullptr;
+  int lda = 0;
+  const std::uint8_t* bits = nullptr;
+  const double* weights = nullptr;
+  Scalar* dpre[2] = {nullptr, nullptr};  // [P][N][M][ldd]: ∂pre of the position reading q through input j
+  int ldd = 0;
+  double* partials = nullptr;  // [P][warps_per_set][2 hp + 1]: ∂c, ∂(U_1 − U_0), ∂(d_1 − d_0)
+  int partial_stride = 0;
+  int* mismatches = nullptr;
+};
+
+}  // namespace detail
+}  // namespace cuda
+}  // namespace vna

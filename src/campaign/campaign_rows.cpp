@@ -1,0 +1,148 @@
+#include "campaign/campaign_rows.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "analysis/sample_analysis.hpp"
+#include "baselines/simulated_annealing.hpp"
+#include "baselines/simulated_quantum_annealing.hpp"
+#include "core/error.hpp"
+#include "core/signals.hpp"
+#include "io/h5.hpp"
+
+namespace vna {
+
+// Monte Carlo rows: replicas in contiguous blocks over the ranks, gathered in replica order.
+RowResult monteCarloRow(const Comm& comm, const CampaignSpec& spec, const CampaignInstance& inst, CampaignMethod m,
+                        std::int64_t A, const GroundTruthInfo& truth) {
+  const Hamiltonian& h = inst.model.hamiltonian;
+  const int N = h.numSpins();
+  const int R = m == CampaignMethod::kSa ? spec.sa.replicas : spec.sqa.replicas;
+  const Range mine = blockRange(R, comm.rank(), comm.size());
+  const int count = static_cast<int>(mine.end - mine.begin);
+  McStreamId id;
+  id.seed = spec.seed;
+  id.size_tag = static_cast<std::uint32_t>(inst.size);
+  id.realization = static_cast<std::uint32_t>(inst.realization);
+  MonteCarloBatch b;
+  if (m == CampaignMethod::kSa) {
+    id.method = McMethod::kSimulatedAnnealing;
+    b = simulatedAnnealing(h, saSchedule(spec.sa.T0, A, spec.shape, spec.sa.sweeps_per_step), id, mine.begin, count);
+  } else {
+    id.method = McMethod::kSimulatedQuantumAnnealing;
+    const SqaSettings& q = spec.sqa;
+    b = simulatedQuantumAnnealing(
+        h,
+        sqaSchedule(q.gamma0, q.gamma_min, A, spec.shape, q.temperature, q.slices, q.sweeps_per_step, q.global_moves),
+        id, mine.begin, count);
+  }
+  // A signal stopped the replicas early: the row is abandoned (it is redone on --resume).
+  if (comm.max(stopRequested() ? 1.0 : 0.0) > 0)
+    throw Interrupted(fmt::format("stopped by a signal in a {} row of instance {}",
+                                  m == CampaignMethod::kSa ? "sa" : "sqa", inst.index));
+  RowResult r;
+  r.replica_energy = comm.allGatherV(b.energy);
+  const std::vector<Bit> bits = comm.allGatherV(b.bits);
+  r.attempts = comm.sum(b.attempts);
+  r.samples = R;
+  int best = 0, at_gs = 0;
+  for (int p = 0; p < R; ++p) {
+    const double e = r.replica_energy[p];
+    if (e < r.replica_energy[best]) best = p;
+    if (truth.energy && e <= *truth.energy + truth.tolerance) ++at_gs;
+  }
+  r.min_energy = r.best_energy = r.replica_energy[best];
+  // Moments of e − min: the mean is exactly the minimum when every replica ends there.
+  double sum = 0, sum2 = 0;
+  for (double e : r.replica_energy) {
+    sum += e - r.min_energy;
+    sum2 += (e - r.min_energy) * (e - r.min_energy);
+  }
+  r.mean_energy = r.min_energy + sum / R;
+  r.energy_std = std::sqrt(std::max(0.0, sum2 / R - (sum / R) * (sum / R)));
+  r.best_bits.assign(bits.begin() + static_cast<std::ptrdiff_t>(best) * N,
+                     bits.begin() + static_cast<std::ptrdiff_t>(best + 1) * N);
+  if (truth.energy) r.ground_state_fraction = static_cast<double>(at_gs) / R;
+  return r;
+}
+
+// VCA / VQA rows: the annealer into the campaign file, then fresh samples.
+RowResult variationalRow(const Comm& comm, const CampaignInstance& inst, CampaignMethod m, std::int64_t A,
+                         std::int64_t row, const VariationalRunSettings& v, const GroundTruthInfo& truth,
+                         ResultFile& file, const Log& log) {
+  const hid_t root = file.root();
+  h5::Handle cg = h5::openGroup(root, "campaign");
+  // A checkpoint left by an interrupted run belongs to the row recorded in active_row; anything else
+  // at /anneal or /checkpoint is a leftover of an unfinished row.
+  const bool own_checkpoint = h5::exists(root, "checkpoint") && h5::hasAttribute(cg, "active_row") &&
+                              h5::readIntAttribute(cg, "active_row") == row;
+  if (!own_checkpoint)
+    for (const char* g : {"anneal", "checkpoint"})
+      if (h5::exists(root, g)) VNA_H5(H5Ldelete(root, g, H5P_DEFAULT));
+  h5::writeAttribute(cg, "active_row", row);
+
+  AnnealSettings s = v.anneal;
+  s.mode = m == CampaignMethod::kVca ? LossMode::kClassical : LossMode::kQuantum;
+  s.plan.annealing = A;
+  s.snapshots.clear();
+  s.trajectory_every = 0;
+  if (s.plan.numUpdates() > 0xFFFFFFF0LL)
+    throw Error(fmt::format("campaign row {}: {} annealing steps give more than 2^32 updates", row, A));
+  const AnnealOutcome o = runAnneal(comm, s, inst.model, file, log);
+  if (!o.completed)
+    throw Interrupted(
+        fmt::format("interrupted in row {} ({} of instance {}): checkpoint saved in {}; continue with "
+                    "--resume",
+                    row, campaignMethodName(m), inst.index, file.partialPath().string()));
+  // Keep the annealing trace of the row.
+  h5::Handle runs = h5::openOrCreateGroup(cg, "anneal");
+  const std::string dst = fmt::format("row_{}", row);
+  if (h5::exists(runs, dst)) VNA_H5(H5Ldelete(runs, dst.c_str(), H5P_DEFAULT));
+  VNA_H5(H5Lmove(root, "anneal", runs, dst.c_str(), H5P_DEFAULT, H5P_DEFAULT));
+
+  GroundTruth gt;
+  // Samples are counted at E0 with the analysis' round-off tolerance: only for exact ground energies.
+  if (truth.energy && truth.exact_energy) {
+    gt.energy = truth.energy;
+    gt.origin = truth.origin;
+  }
+  const auto res = analyzeReplicas(comm, v.analysis, inst.model, gt, o.final_params, s.replicas, log);
+  RowResult r;
+  const int N = inst.model.hamiltonian.numSpins();
+  double sum = 0, sum2 = 0, best_stored = INFINITY;
+  std::int64_t gs = 0;
+  r.min_energy = INFINITY;
+  for (const auto& a : res) {
+    const double n = static_cast<double>(a.samples);
+    r.samples += a.samples;
+    sum += a.mean_energy * n;
+    // energy_err = sqrt(var / (n − 1)): recover Σ e² of the replica.
+    sum2 += n * (a.energy_err * a.energy_err * (n - 1) / n + a.mean_energy * a.mean_energy);
+    r.min_energy = std::min(r.min_energy, a.min_energy);
+    gs += a.ground_state_count;
+    r.replica_energy.push_back(a.mean_energy);
+    if (r.best_bits.empty() && !a.ground_states.empty()) {
+      r.best_bits = a.ground_states.front().first;
+      r.best_energy = inst.model.hamiltonian.energy(r.best_bits);
+    }
+  }
+  // Without a ground state among the samples, the lowest of the stored samples.
+  if (r.best_bits.empty())
+    for (const auto& a : res)
+      for (std::size_t k = 0; k < a.stored_energy.size(); ++k)
+        if (a.stored_energy[k] < best_stored) {
+          best_stored = a.stored_energy[k];
+          r.best_bits.assign(a.stored_bits.begin() + static_cast<std::ptrdiff_t>(k) * N,
+                             a.stored_bits.begin() + static_cast<std::ptrdiff_t>(k + 1) * N);
+          r.best_energy = inst.model.hamiltonian.energy(r.best_bits);
+        }
+  const double n = static_cast<double>(r.samples);
+  r.mean_energy = sum / n;
+  r.energy_std = std::sqrt(std::max(0.0, sum2 / n - r.mean_energy * r.mean_energy));
+  if (gt.energy) r.ground_state_fraction = static_cast<double>(gs) / n;
+  return r;
+}
+
+}  // namespace vna
