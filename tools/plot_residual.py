@@ -1,12 +1,20 @@
 #!/usr/bin/python3
-"""Residual energy per spin against the number of annealing steps, one curve per method, from a
-`vna campaign` result: the median over instances with a band between two quantiles (default the
+"""Residual energy per spin against the number of annealing steps, one curve per method, from one or
+more `vna campaign` results: the median over instances with a band between two quantiles (default the
 25th and 75th percentiles), on log-log axes, as in Figs. 3-6 of Hibat-Allah et al., Nature Machine
 Intelligence 3, 952 (2021). The residual of an instance is (<E> - E0)/N of its row, E0 its ground
 truth (/campaign/instances/ground_truth_origin). Residuals of exactly 0 (every replica at E0) cannot
-be drawn on a log axis; the number of such instances is written next to the curve. Writes PNG and PDF."""
+be drawn on a log axis; the number of such instances is written next to the curve.
+
+--x attempts draws the same curves against the work of each row in spin-flip attempts (the median over
+instances of /campaign/results/attempts: equal work is a vertical line), for the Monte Carlo methods
+(sa, sqa, pt, pa; VCA/VQA rows count no spin flips and are left out of that panel); --x steps attempts
+draws both panels side by side. Several files (e.g. the Monte Carlo campaign and a VCA/VQA campaign on the
+same instances) are drawn together, their methods labelled by file when a name repeats. Writes PNG and
+PDF."""
 import argparse
 import json
+import os
 import sys
 
 import h5py
@@ -24,7 +32,8 @@ def _strings(values):
 def residual_curves(path, low=25.0, high=75.0, quantity="residual_energy_per_spin"):
     """The arrays the figure plots, so tests can compare them with the file: per method, the annealing
     steps and the median, the low/high percentiles (numpy's linear interpolation, as vna's summary),
-    the mean over instances, and the number of instances at zero residual."""
+    the mean over instances, the number of instances at zero residual, and the median over instances of
+    the spin-flip attempts of the rows (0 for VCA/VQA)."""
     with h5py.File(path, "r") as f:
         if "campaign/results" not in f:
             raise KeyError("/campaign/results")
@@ -38,13 +47,17 @@ def residual_curves(path, low=25.0, high=75.0, quantity="residual_energy_per_spi
         a = r["annealing_steps"][()]
         done = r["done"][()] != 0
         res = r[quantity][()]
+        attempts = r["attempts"][()].astype(float)
         origin = _strings(c["instances/ground_truth_origin"][()])
     out = {"methods": methods, "quantity": quantity, "low": low, "high": high,
            "best_found_instances": sum(o.startswith("best found") for o in origin), "curves": {}}
     for m, name in enumerate(methods):
-        med, lo, hi, mean, zeros, count = [], [], [], [], [], []
+        med, lo, hi, mean, zeros, count, work = [], [], [], [], [], [], []
         for s in steps:
-            v = res[(method == m) & (a == s) & done]
+            sel = (method == m) & (a == s) & done
+            v = res[sel]
+            w = attempts[sel]
+            work.append(float(np.median(w)) if len(w) else np.nan)
             v = v[np.isfinite(v)]
             count.append(len(v))
             if len(v) == 0:
@@ -57,50 +70,78 @@ def residual_curves(path, low=25.0, high=75.0, quantity="residual_energy_per_spi
             zeros.append(int(np.sum(v <= 0)))
         out["curves"][name] = {"steps": steps.astype(float), "median": np.array(med), "low": np.array(lo),
                                "high": np.array(hi), "mean": np.array(mean), "zeros": np.array(zeros),
-                               "instances": np.array(count)}
+                               "instances": np.array(count), "attempts": np.array(work)}
     return out
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("file", help="HDF5 file written by `vna campaign`")
-    ap.add_argument("--out", help="output path without extension (default: FILE without .h5 + _residual)")
-    ap.add_argument("--band", nargs=2, type=float, default=[25.0, 75.0], metavar=("LOW", "HIGH"),
-                    help="percentiles of the band (default 25 75)")
-    ap.add_argument("--min", action="store_true",
-                    help="plot the residual of the lowest energy per row instead of the mean energy")
-    ap.add_argument("--json", action="store_true", help="also print the plotted arrays as JSON on stdout")
-    args = ap.parse_args(argv)
-    out = args.out or args.file.removesuffix(".h5") + "_residual"
-    quantity = "min_residual_energy_per_spin" if args.min else "residual_energy_per_spin"
-    try:
-        d = residual_curves(args.file, args.band[0], args.band[1], quantity)
-    except (KeyError, OSError) as e:
-        sys.exit(f"{args.file}: not a finished `vna campaign` result ({e})")
+def combined_curves(paths, low=25.0, high=75.0, quantity="residual_energy_per_spin"):
+    """residual_curves of every file, their methods in one dict (a name met again is labelled with its
+    file's stem)."""
+    out = None
+    for path in paths:
+        d = residual_curves(path, low, high, quantity)
+        if out is None:
+            out = d
+            continue
+        out["best_found_instances"] += d["best_found_instances"]
+        stem = os.path.basename(path).removesuffix(".h5")
+        for name, c in d["curves"].items():
+            key = name if name not in out["curves"] else f"{name} ({stem})"
+            out["curves"][key] = c
+            out["methods"].append(key)
+    return out
 
-    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+
+def _draw(ax, d, x_kind, what):
     for k, (name, c) in enumerate(d["curves"].items()):
         color = f"C{k}"
-        x = c["steps"]
-        pos = c["median"] > 0
-        zero = x[c["median"] <= 0]
-        label = name.upper() + (f" (median 0 at A = {', '.join(f'{v:g}' for v in zero)})" if len(zero) else "")
+        x = c["steps"] if x_kind == "steps" else c["attempts"]
+        if x_kind == "attempts" and not np.any(np.nan_to_num(x) > 0):
+            continue  # VCA/VQA: no spin flips
+        ok = np.isfinite(x) & (x > 0)
+        pos = ok & (c["median"] > 0)
+        zero = x[ok & (c["median"] <= 0)]
+        label = name.upper() + (f" (median 0 at {', '.join(f'{v:g}' for v in zero)})" if len(zero) else "")
         ax.plot(x[pos], c["median"][pos], "o-", color=color, label=label)
-        band = (c["low"] > 0) & (c["high"] > 0)
+        band = ok & (c["low"] > 0) & (c["high"] > 0)
         ax.fill_between(x[band], c["low"][band], c["high"][band], color=color, alpha=0.2, lw=0)
         for xi, yi, z, n in zip(x, c["median"], c["zeros"], c["instances"]):
-            if z and yi > 0:
+            if z and yi > 0 and np.isfinite(xi) and xi > 0:
                 ax.annotate(f"{z}/{n} at 0", (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=7,
                             color=color)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("annealing steps")
-    what = "min E" if args.min else "<E>"
+    ax.set_xlabel("annealing steps" if x_kind == "steps" else "spin-flip attempts per row (all replicas)")
     ax.set_ylabel(f"residual energy per spin ({what} - E0)/N")
     ax.grid(alpha=0.3, which="both")
-    ax.legend()
+    ax.legend(fontsize=8)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("files", nargs="+", metavar="file", help="HDF5 file(s) written by `vna campaign`")
+    ap.add_argument("--out", help="output path without extension (default: first FILE without .h5 + _residual)")
+    ap.add_argument("--band", nargs=2, type=float, default=[25.0, 75.0], metavar=("LOW", "HIGH"),
+                    help="percentiles of the band (default 25 75)")
+    ap.add_argument("--min", action="store_true",
+                    help="plot the residual of the lowest energy per row instead of the mean energy")
+    ap.add_argument("--x", nargs="+", choices=["steps", "attempts"], default=["steps"],
+                    help="horizontal axis: annealing steps, spin-flip attempts, or both (two panels)")
+    ap.add_argument("--json", action="store_true", help="also print the plotted arrays as JSON on stdout")
+    args = ap.parse_args(argv)
+    out = args.out or args.files[0].removesuffix(".h5") + "_residual"
+    quantity = "min_residual_energy_per_spin" if args.min else "residual_energy_per_spin"
+    try:
+        d = combined_curves(args.files, args.band[0], args.band[1], quantity)
+    except (KeyError, OSError) as e:
+        sys.exit(f"{' '.join(args.files)}: not a finished `vna campaign` result ({e})")
+
+    fig, axes = plt.subplots(1, len(args.x), figsize=(6.4 * len(args.x), 4.6), squeeze=False)
+    what = "min E" if args.min else "<E>"
+    for ax, x_kind in zip(axes[0], args.x):
+        _draw(ax, d, x_kind, what)
     note = f" ({d['best_found_instances']} instance(s) vs best found)" if d["best_found_instances"] else ""
-    ax.set_title(f"median and {d['low']:g}-{d['high']:g} % band over instances{note}", fontsize=10)
+    fig.suptitle(f"median and {d['low']:g}-{d['high']:g} % band over instances{note}", fontsize=10)
     fig.tight_layout()
     for ext in ("png", "pdf"):
         fig.savefig(f"{out}.{ext}", dpi=130)

@@ -26,12 +26,12 @@ const std::map<std::string, CommandSections>& commandSections() {
       {"analyze",
        {{"analysis", "backend", "output", "campaign"},
         {"analysis", "model"},
-        {"model", "ansatz", "anneal", "replicas", "sa", "sqa"},
+        {"model", "ansatz", "anneal", "replicas", "sa", "sqa", "pt", "pa"},
         false}},
       {"landscape",
        {{"landscape", "backend", "output"}, {"landscape", "model"}, {"model", "ansatz", "anneal", "replicas"}, false}},
       {"campaign",
-       {{"model", "ansatz", "anneal", "replicas", "analysis", "campaign", "sa", "sqa", "backend", "output"},
+       {{"model", "ansatz", "anneal", "replicas", "analysis", "campaign", "sa", "sqa", "pt", "pa", "backend", "output"},
         {"model"},
         {},
         false}},
@@ -65,6 +65,8 @@ std::string unusedWithin(const std::string& command, const Config& c, const std:
     const std::string s = section(key);
     if (s == "sa" && !contains(methods, "sa")) return "campaign.methods has no sa";
     if (s == "sqa" && !contains(methods, "sqa")) return "campaign.methods has no sqa";
+    if (s == "pt" && !contains(methods, "pt")) return "campaign.methods has no pt";
+    if (s == "pa" && !contains(methods, "pa")) return "campaign.methods has no pa";
     if ((s == "ansatz" || s == "replicas" || (s == "anneal" && key != "anneal.schedule") || s == "analysis") &&
         !variational)
       return "campaign.methods has no vca or vqa";

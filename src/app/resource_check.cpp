@@ -344,10 +344,28 @@ void checkCampaignResources(const Comm& comm, const Config& c, int max_spins, do
   const double N = max_spins;
   const double sa = static_cast<double>(c.getInt("sa.replicas")), sqa = static_cast<double>(c.getInt("sqa.replicas"));
   const double slices = static_cast<double>(c.getInt("sqa.trotter_slices"));
-  // Monte Carlo rows: configurations of this rank's replicas, gathered; SQA worlds of P slices.
-  const double mc = std::max(sa * N * 2 + sa * 16.0, sqa * N * (2 + slices / comm.size()) + sqa * 16.0);
-  e.add("Monte Carlo replicas", mc, "sa.replicas, sqa.replicas, sqa.trotter_slices");
-  double file = rows * (N + 200.0) + instances * 200.0;
+  const auto methods = c.getStringList("campaign.methods");
+  const auto uses = [&](const char* m) { return std::find(methods.begin(), methods.end(), m) != methods.end(); };
+  // Monte Carlo rows: configurations of this rank's replicas, gathered; SQA worlds of P slices; PT's
+  // ladders and PA's populations (spins and fields in float lanes, the row's entries gathered).
+  double mc = std::max(sa * N * 2 + sa * 16.0, sqa * N * (2 + slices / comm.size()) + sqa * 16.0);
+  if (uses("pt")) {
+    const double runs = static_cast<double>(c.getInt("pt.runs")), M = static_cast<double>(c.getInt("pt.temperatures"));
+    mc = std::max(mc, std::ceil(runs / comm.size()) * M * N * 8 + runs * (N * 2 + 16.0));
+  }
+  if (uses("pa")) {
+    const double members = static_cast<double>(c.getInt("pa.runs")) * static_cast<double>(c.getInt("pa.population"));
+    mc = std::max(mc, std::ceil(members / comm.size()) * N * 16 + members * (N * 2 + 16.0));
+  }
+  e.add("Monte Carlo replicas", mc,
+        "sa.replicas, sqa.replicas, sqa.trotter_slices, pt.runs, pt.temperatures, pa.runs, pa.population");
+  // Per row: its cells and best configuration, and replica_energy as wide as the largest method's entries.
+  double entries = std::max(uses("sa") ? sa : 0.0, uses("sqa") ? sqa : 0.0);
+  if (uses("pt")) entries = std::max(entries, static_cast<double>(c.getInt("pt.runs")));
+  if (uses("pa"))
+    entries = std::max(entries, static_cast<double>(c.getInt("pa.runs")) * static_cast<double>(c.getInt("pa.population")));
+  if (variational) entries = std::max(entries, static_cast<double>(c.getInt("replicas.count")));
+  double file = rows * (N + 200.0 + entries * 8.0) + instances * 200.0;
   if (variational) {
     const double R = static_cast<double>(c.getInt("replicas.count"));
     EngineWork w = engineOf(c, max_spins);

@@ -91,7 +91,7 @@ struct LandscapeWork {
 void checkLandscapeResources(const Comm& comm, const Config& config, const Model& model, const LandscapeWork& w,
                              const std::string& output, const Log& log);
 // vna campaign: every instance held at once (before they are built: sizes × realizations), then the
-// largest row (a VCA/VQA annealing and analysis, or SA/SQA replicas).
+// largest row (a VCA/VQA annealing and analysis, or SA/SQA/PT/PA replicas).
 void checkCampaignModels(const Comm& comm, const Config& config, const ModelSpec& base, const Log& log);
 void checkCampaignResources(const Comm& comm, const Config& config, int max_spins, double instances, double rows,
                             bool variational, const std::string& output, const Log& log);

@@ -1,5 +1,5 @@
 #pragma once
-// Counter-based random draws for the Monte Carlo baselines (SA, SQA). A replica's draws in one
+// Counter-based random draws for the Monte Carlo baselines (SA, SQA, PT, PA). A replica's draws in one
 // annealing step are a pure function of
 //   key     (campaign seed, method, size tag)                 -> makeRngKey(.., RngPurpose::kMonteCarlo)
 //   counter (draw block, annealing step, replica, realization) -> Philox4x32-10
@@ -11,7 +11,16 @@
 
 namespace vna {
 
-enum class McMethod : std::uint32_t { kSimulatedAnnealing = 1, kSimulatedQuantumAnnealing = 2 };
+// Part of the stream key: methods never share random numbers. The exchange and resampling decisions
+// of PT and PA have keys of their own.
+enum class McMethod : std::uint32_t {
+  kSimulatedAnnealing = 1,
+  kSimulatedQuantumAnnealing = 2,
+  kParallelTempering = 3,
+  kPopulationAnnealing = 4,
+  kParallelTemperingExchange = 5,
+  kPopulationAnnealingResampling = 6,
+};
 
 struct McStreamId {
   std::uint64_t seed = 1;  // campaign.seed (32 bits are used)

@@ -48,8 +48,11 @@ SqaSchedule sqaSchedule(double gamma0, double gamma_min, std::int64_t steps, Sch
 // Anneals replicas first_replica .. first_replica+count-1 (global ids key the random streams), in
 // parallel over replicas on the host execution space, each with P slices started from independent
 // uniformly random configurations. record_steps fills step_energy with the slice-averaged classical
-// energy after each step. Throws Error for invalid schedules.
+// energy after each step. Throws Error for invalid schedules. The kernel (options.kernel) is chosen
+// as for SA (mc_model.hpp; no multispin): reference (flipDelta, McStream) or the SIMD kernels of
+// quantum_chains.hpp, which sample the same Trotter distribution with other random numbers.
 MonteCarloBatch simulatedQuantumAnnealing(const Hamiltonian& h, const SqaSchedule& schedule, const McStreamId& id,
-                                          std::int64_t first_replica, int count, bool record_steps = false);
+                                          std::int64_t first_replica, int count, bool record_steps = false,
+                                          const McRunOptions& options = {});
 
 }  // namespace vna

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "campaign/campaign_table.hpp"
+#include "campaign/monte_carlo_row.hpp"
 
 namespace vna {
 
@@ -38,8 +39,12 @@ void createCampaignLayout(hid_t root, const CampaignSpec& spec, const std::vecto
                      "- E0) / N, E0 = /campaign/instances/ground_energy");
   h5::writeAttribute(c, "rows_per_method",
                      "vca/vqa: mean/min over replicas.count networks x analysis.samples fresh samples; sa: final "
-                     "configuration of sa.replicas runs; sqa: lowest-energy Trotter slice of sqa.replicas runs");
+                     "configuration of sa.replicas runs; sqa: lowest-energy Trotter slice of sqa.replicas runs; pt: "
+                     "lowest energy met by each of pt.runs runs; pa: every member of the final populations of "
+                     "pa.runs runs");
   h5::writeDataset(c, "annealing_steps", spec.steps, comm.rank());
+  if (const auto kernels = monteCarloKernels(spec); !kernels.empty())
+    h5::writeAttribute(c, "monte_carlo_kernels", kernels);
 
   const std::size_t I = spec.instances.size();
   h5::Handle in = h5::createGroup(c, "instances");
@@ -98,8 +103,8 @@ void createCampaignLayout(hid_t root, const CampaignSpec& spec, const std::vecto
   h5::writeDataset<double>(r, "replica_energy", {rows, static_cast<hsize_t>(lay.max_replicas)}, rep.data(),
                            comm.rank());
   h5::writeAttribute(h5::openDataset(r, "replica_energy"), "meaning",
-                     "per replica: sa final energy, sqa lowest slice energy, vca/vqa mean sample energy; NaN beyond "
-                     "the method's replica count");
+                     "per replica: sa final energy, sqa lowest slice energy, pt best energy of a run, pa final "
+                     "energy of a population member, vca/vqa mean sample energy; NaN beyond the method's count");
   h5::Handle t = h5::createGroup(c, "timing");
   h5::writeDataset(t, "row_seconds", nans, comm.rank());
 }

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "campaign/campaign_rows.hpp"
 #include "campaign/campaign_spec.hpp"
+#include "campaign/row_result.hpp"
 #include "core/mpi_comm.hpp"
 #include "io/h5.hpp"
 

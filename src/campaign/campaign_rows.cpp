@@ -6,67 +6,10 @@
 #include <cmath>
 
 #include "analysis/sample_analysis.hpp"
-#include "baselines/simulated_annealing.hpp"
-#include "baselines/simulated_quantum_annealing.hpp"
 #include "core/error.hpp"
-#include "core/signals.hpp"
 #include "io/h5.hpp"
 
 namespace vna {
-
-// Monte Carlo rows: replicas in contiguous blocks over the ranks, gathered in replica order.
-RowResult monteCarloRow(const Comm& comm, const CampaignSpec& spec, const CampaignInstance& inst, CampaignMethod m,
-                        std::int64_t A, const GroundTruthInfo& truth) {
-  const Hamiltonian& h = inst.model.hamiltonian;
-  const int N = h.numSpins();
-  const int R = m == CampaignMethod::kSa ? spec.sa.replicas : spec.sqa.replicas;
-  const Range mine = blockRange(R, comm.rank(), comm.size());
-  const int count = static_cast<int>(mine.end - mine.begin);
-  McStreamId id;
-  id.seed = spec.seed;
-  id.size_tag = static_cast<std::uint32_t>(inst.size);
-  id.realization = static_cast<std::uint32_t>(inst.realization);
-  MonteCarloBatch b;
-  if (m == CampaignMethod::kSa) {
-    id.method = McMethod::kSimulatedAnnealing;
-    b = simulatedAnnealing(h, saSchedule(spec.sa.T0, A, spec.shape, spec.sa.sweeps_per_step), id, mine.begin, count);
-  } else {
-    id.method = McMethod::kSimulatedQuantumAnnealing;
-    const SqaSettings& q = spec.sqa;
-    b = simulatedQuantumAnnealing(
-        h,
-        sqaSchedule(q.gamma0, q.gamma_min, A, spec.shape, q.temperature, q.slices, q.sweeps_per_step, q.global_moves),
-        id, mine.begin, count);
-  }
-  // A signal stopped the replicas early: the row is abandoned (it is redone on --resume).
-  if (comm.max(stopRequested() ? 1.0 : 0.0) > 0)
-    throw Interrupted(fmt::format("stopped by a signal in a {} row of instance {}",
-                                  m == CampaignMethod::kSa ? "sa" : "sqa", inst.index));
-  RowResult r;
-  r.replica_energy = comm.allGatherV(b.energy);
-  const std::vector<Bit> bits = comm.allGatherV(b.bits);
-  r.attempts = comm.sum(b.attempts);
-  r.samples = R;
-  int best = 0, at_gs = 0;
-  for (int p = 0; p < R; ++p) {
-    const double e = r.replica_energy[p];
-    if (e < r.replica_energy[best]) best = p;
-    if (truth.energy && e <= *truth.energy + truth.tolerance) ++at_gs;
-  }
-  r.min_energy = r.best_energy = r.replica_energy[best];
-  // Moments of e − min: the mean is exactly the minimum when every replica ends there.
-  double sum = 0, sum2 = 0;
-  for (double e : r.replica_energy) {
-    sum += e - r.min_energy;
-    sum2 += (e - r.min_energy) * (e - r.min_energy);
-  }
-  r.mean_energy = r.min_energy + sum / R;
-  r.energy_std = std::sqrt(std::max(0.0, sum2 / R - (sum / R) * (sum / R)));
-  r.best_bits.assign(bits.begin() + static_cast<std::ptrdiff_t>(best) * N,
-                     bits.begin() + static_cast<std::ptrdiff_t>(best + 1) * N);
-  if (truth.energy) r.ground_state_fraction = static_cast<double>(at_gs) / R;
-  return r;
-}
 
 // VCA / VQA rows: the annealer into the campaign file, then fresh samples.
 RowResult variationalRow(const Comm& comm, const CampaignInstance& inst, CampaignMethod m, std::int64_t A,

@@ -5,11 +5,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <cstdlib>
 
 #include "campaign/campaign_file.hpp"
 #include "campaign/campaign_rows.hpp"
+#include "campaign/monte_carlo_row.hpp"
 #include "core/error.hpp"
 #include "core/run_loop.hpp"
+#include "core/signals.hpp"
 #include "exact/enumeration.hpp"
 #include "io/h5.hpp"
 
@@ -95,7 +99,7 @@ CampaignTable finalize(hid_t root, const CampaignSpec& spec, std::vector<GroundT
                t.methods[t.method[k]], i, t.min_energy[k] / N, e0 / N, truths[i].origin);
     // Monte Carlo rows of instances whose reference appeared only now.
     const std::string& name = t.methods[t.method[k]];
-    if (!std::isfinite(t.ground_state_fraction[k]) && (name == "sa" || name == "sqa")) {
+    if (!std::isfinite(t.ground_state_fraction[k]) && (name == "sa" || name == "sqa" || name == "pt" || name == "pa")) {
       std::int64_t n = 0, at = 0;
       for (std::size_t p = 0; p < Rmax; ++p) {
         const double e = rep[k * Rmax + p];
@@ -148,6 +152,8 @@ CampaignTable runCampaign(const Comm& comm, const CampaignSpec& spec, const Vari
   ls.overwrite_progress = false;
   ls.signal_hook = "VNA_CAMPAIGN_SIGNAL_AFTER_ROW";
   RunLoop loop(comm, log, ls);
+  const char* in_row_hook = std::getenv("VNA_CAMPAIGN_SIGNAL_IN_ROW");
+  const std::int64_t raise_in = in_row_hook ? std::atoll(in_row_hook) : -1;
   const RunLoopResult r = loop.run(
       0, static_cast<std::int64_t>(pending.size()),
       [&](std::int64_t step) {
@@ -158,12 +164,21 @@ CampaignTable runCampaign(const Comm& comm, const CampaignSpec& spec, const Vari
         const std::int64_t steps = spec.steps[k % A];
         const int N = inst.model.hamiltonian.numSpins();
         const auto t0 = Clock::now();
+        // Monte Carlo rows agree on a stop between their annealing steps (collective; the row is
+        // abandoned and redone on --resume). The test hook raises SIGTERM at the first poll of row k.
+        const auto poll = [&, k, m, i] {
+          if (k == raise_in) std::raise(SIGTERM);
+          if (comm.max(stopRequested() ? 1.0 : 0.0) > 0)
+            throw Interrupted(fmt::format("stopped by a signal in a {} row of instance {} (row {})",
+                                          campaignMethodName(m), i, k));
+        };
         RowResult row;
         try {
-          row = isVariational(m) ? variationalRow(comm, inst, m, steps, k, *variational, truths[i], file, log)
-                                 : monteCarloRow(comm, spec, inst, m, steps, truths[i]);
+          row = isVariational(m)
+                    ? variationalRow(comm, inst, m, steps, k, *variational, truths[i], file, log)
+                    : monteCarloRow(comm, spec, inst, m, steps, truths[i], poll, k == raise_in ? 1 : 0);
         } catch (const Interrupted& e) {
-          // A stop inside a row (its annealing checkpointed, or its analysis or SA/SQA replicas abandoned).
+          // A stop inside a row (its annealing checkpointed, or its analysis or Monte Carlo replicas abandoned).
           file.flush();
           throw Interrupted(fmt::format("{}; {} of {} rows are done: continue with --resume ({})", e.what(),
                                         already + step, rows, file.partialPath().string()));
@@ -175,9 +190,10 @@ CampaignTable runCampaign(const Comm& comm, const CampaignSpec& spec, const Vari
         file.flush();
         const std::string res =
             truths[i].energy ? fmt::format("  res/N {:.3e}", (row.mean_energy - *truths[i].energy) / N) : std::string();
-        summary = fmt::format("instance {} (r={}{}), {} A={}: <E>/N {:.6f}  min E/N {:.6f}{}  ({:.2f} s)", i,
+        summary = fmt::format("instance {} (r={}{}), {}{} A={}: <E>/N {:.6f}  min E/N {:.6f}{}  ({:.2f} s)", i,
                               inst.realization, inst.size ? fmt::format(", size {}", inst.size) : "",
-                              campaignMethodName(m), steps, row.mean_energy / N, row.min_energy / N, res, seconds);
+                              campaignMethodName(m), row.kernel.empty() ? "" : fmt::format(" [{}]", row.kernel),
+                              steps, row.mean_energy / N, row.min_energy / N, res, seconds);
         return k;
       },
       [&](std::int64_t, bool) {

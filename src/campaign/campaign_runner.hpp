@@ -4,8 +4,9 @@
 // interrupted campaign resumes at the first row not done), then relates every row to the ground
 // truth and summarizes over instances.
 //
-// Parallelism: every rank takes part in every row. SA/SQA replicas are spread over the ranks in
-// contiguous blocks (blockRange) and batched on each rank (Kokkos::parallel_for over replicas); VCA
+// Parallelism: every rank takes part in every row. SA/SQA replicas and PT/PA runs are spread over
+// the ranks in contiguous blocks (blockRange) and batched on each rank (SIMD lanes and
+// Kokkos::parallel_for, monte_carlo_row.hpp); VCA
 // and VQA rows are runAnneal (replicas over ranks, batched through the engine) followed by
 // analyzeReplicas on fresh samples. Every random number is keyed by logical ids (seed, method,
 // instance, replica, step), so the file does not depend on the number of ranks.
@@ -29,8 +30,9 @@ struct VariationalRunSettings {
 
 // Collective. `variational` may be null when the campaign has no VCA/VQA method. Throws Interrupted
 // when a SIGTERM/SIGINT stopped the campaign (the partial file holds every finished row and, inside
-// a VCA/VQA row, the annealer's checkpoint). Test hook: VNA_CAMPAIGN_SIGNAL_AFTER_ROW=k raises
-// SIGTERM after row k is written.
+// a VCA/VQA row, the annealer's checkpoint; a Monte Carlo row stops between its steps and is rerun).
+// Test hooks: VNA_CAMPAIGN_SIGNAL_AFTER_ROW=k raises SIGTERM after row k is written,
+// VNA_CAMPAIGN_SIGNAL_IN_ROW=k at the first step of Monte Carlo row k.
 CampaignTable runCampaign(const Comm& comm, const CampaignSpec& spec, const VariationalRunSettings* variational,
                           ResultFile& file, const Log& log);
 

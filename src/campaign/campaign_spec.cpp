@@ -11,6 +11,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "config/schema.hpp"
 #include "core/error.hpp"
@@ -28,6 +29,10 @@ const char* campaignMethodName(CampaignMethod m) {
       return "sa";
     case CampaignMethod::kSqa:
       return "sqa";
+    case CampaignMethod::kPt:
+      return "pt";
+    case CampaignMethod::kPa:
+      return "pa";
   }
   return "?";
 }
@@ -42,6 +47,10 @@ int CampaignSpec::replicasOf(CampaignMethod m, int variational_replicas) const {
       return sa.replicas;
     case CampaignMethod::kSqa:
       return sqa.replicas;
+    case CampaignMethod::kPt:
+      return pt.runs;
+    case CampaignMethod::kPa:
+      return pa.runs * pa.population;
     default:
       return variational_replicas;
   }
@@ -88,7 +97,9 @@ CampaignMethod parseMethod(const Config& c, const std::string& name) {
   if (name == "vqa") return CampaignMethod::kVqa;
   if (name == "sa") return CampaignMethod::kSa;
   if (name == "sqa") return CampaignMethod::kSqa;
-  c.fail("campaign.methods", fmt::format("unknown method '{}' (expected vca, vqa, sa or sqa)", name));
+  if (name == "pt") return CampaignMethod::kPt;
+  if (name == "pa") return CampaignMethod::kPa;
+  c.fail("campaign.methods", fmt::format("unknown method '{}' (expected vca, vqa, sa, sqa, pt or pa)", name));
 }
 
 // Fills {r}, {r+1} and {seed} (model.seed + r) in a ground-state file pattern.
@@ -118,7 +129,7 @@ void applySize(ModelSpec& spec, int size) {
 
 namespace {
 
-// campaign.methods, campaign.annealing_steps, the schedule shape, seeds and the SA / SQA settings.
+// campaign.methods, campaign.annealing_steps, the schedule shape and seeds.
 void readMethods(const Config& c, CampaignSpec& s) {
   std::set<CampaignMethod> seen;
   for (const auto& name : c.getStringList("campaign.methods")) {
@@ -135,6 +146,10 @@ void readMethods(const Config& c, CampaignSpec& s) {
   s.shape = parseScheduleShape(c.getString("anneal.schedule"));
   s.seed = static_cast<std::uint64_t>(c.getInt("campaign.seed"));
   s.max_enumeration_spins = static_cast<int>(c.getInt("campaign.max_enumeration_spins"));
+}
+
+// The sa, sqa, pt and pa sections.
+void readMonteCarloSettings(const Config& c, CampaignSpec& s) {
   s.sa.T0 = c.getReal("sa.T0");
   s.sa.sweeps_per_step = static_cast<int>(c.getInt("sa.sweeps_per_step"));
   s.sa.replicas = static_cast<int>(c.getInt("sa.replicas"));
@@ -146,6 +161,27 @@ void readMethods(const Config& c, CampaignSpec& s) {
   s.sqa.replicas = static_cast<int>(c.getInt("sqa.replicas"));
   s.sqa.global_moves = c.getBool("sqa.global_moves");
   if (s.sqa.gamma_min > s.sqa.gamma0) c.fail("sqa.gamma_min", "must not exceed sqa.gamma0");
+  s.sa.warmup_sweeps = c.getInt("sa.warmup_sweeps");
+  s.sa.kernel = parseMcKernel(c.getString("sa.kernel"));
+  s.sa.multispin_draws =
+      c.getString("sa.multispin_draws") == "shared" ? MultiSpinRandom::kShared : MultiSpinRandom::kIndependent;
+  s.sqa.kernel = parseMcKernel(c.getString("sqa.kernel"));
+  s.pt.T_min = c.getReal("pt.T_min");
+  s.pt.T_max = c.getReal("pt.T_max");
+  if (s.pt.T_max < s.pt.T_min) c.fail("pt.T_max", "must not be below pt.T_min");
+  s.pt.temperatures = static_cast<int>(c.getInt("pt.temperatures"));
+  s.pt.sweeps_per_step = static_cast<int>(c.getInt("pt.sweeps_per_step"));
+  s.pt.runs = static_cast<int>(c.getInt("pt.runs"));
+  s.pt.kernel = parseMcKernel(c.getString("pt.kernel"));
+  s.pa.beta_max = c.getReal("pa.beta_max");
+  s.pa.population = static_cast<int>(c.getInt("pa.population"));
+  s.pa.sweeps_per_step = static_cast<int>(c.getInt("pa.sweeps_per_step"));
+  s.pa.runs = static_cast<int>(c.getInt("pa.runs"));
+  s.pa.kernel = parseMcKernel(c.getString("pa.kernel"));
+  if (static_cast<double>(s.pt.runs) * s.pt.temperatures > 4294967295.0)
+    c.fail("pt.runs", "pt.runs × pt.temperatures replicas exceed the 2^32 replica ids of a stream");
+  if (static_cast<double>(s.pa.runs) * s.pa.population > 4294967295.0)
+    c.fail("pa.runs", "pa.runs × pa.population replicas exceed the 2^32 replica ids of a stream");
 }
 
 // Which instances: campaign.sizes × realizations first .. first + count − 1.
@@ -278,17 +314,47 @@ GroundTruthInfo truthOf(const Config& c, const GivenTruth& g, const InstanceRang
   return t;
 }
 
-// A Monte Carlo step draws from one stream of 2^34 numbers (monte_carlo_stream.hpp).
+bool usesMethod(const CampaignSpec& s, CampaignMethod m) {
+  return std::find(s.methods.begin(), s.methods.end(), m) != s.methods.end();
+}
+
+// A Monte Carlo step numbers the attempts of a replica with 32-bit counters (lane_random.hpp).
 void checkStreamBudget(const Config& c, const CampaignSpec& s, int N) {
-  const auto uses = [&](CampaignMethod m) { return std::count(s.methods.begin(), s.methods.end(), m) > 0; };
-  if (uses(CampaignMethod::kSa) && static_cast<double>(s.sa.sweeps_per_step) * N > 0x1p34)
-    c.fail("sa.sweeps_per_step", fmt::format("{} sweeps of {} spins per step exceed the 2^34 draws of a step's "
+  const auto uses = [&](CampaignMethod m) { return usesMethod(s, m); };
+  if (uses(CampaignMethod::kSa) && static_cast<double>(s.sa.sweeps_per_step) * N > 0x1p32)
+    c.fail("sa.sweeps_per_step", fmt::format("{} sweeps of {} spins per step exceed the 2^32 attempts of a step's "
                                              "stream: use more steps with fewer sweeps",
                                              s.sa.sweeps_per_step, N));
-  if (uses(CampaignMethod::kSqa) && static_cast<double>(s.sqa.sweeps_per_step) * N * (s.sqa.slices + 1) > 0x1p34)
-    c.fail("sqa.sweeps_per_step", fmt::format("{} sweeps of {} spins x {} slices per step exceed the 2^34 draws "
+  if (uses(CampaignMethod::kSqa) && static_cast<double>(s.sqa.sweeps_per_step) * N * (s.sqa.slices + 1) > 0x1p32)
+    c.fail("sqa.sweeps_per_step", fmt::format("{} sweeps of {} spins x {} slices per step exceed the 2^32 attempts "
                                               "of a step's stream: use more steps with fewer sweeps",
                                               s.sqa.sweeps_per_step, N, s.sqa.slices));
+  for (const auto& [m, key, sweeps] : {std::tuple{CampaignMethod::kPt, "pt.sweeps_per_step", s.pt.sweeps_per_step},
+                                       std::tuple{CampaignMethod::kPa, "pa.sweeps_per_step", s.pa.sweeps_per_step}})
+    if (uses(m) && static_cast<double>(sweeps) * N > 0x1p32)
+      c.fail(key, fmt::format("{} sweeps of {} spins per step exceed the 2^32 attempts of a step's stream", sweeps, N));
+  if (uses(CampaignMethod::kSa) && static_cast<double>(s.sa.warmup_sweeps) * N > 0x1p28)
+    c.fail("sa.warmup_sweeps", fmt::format("{} warm-up sweeps of {} spins exceed the draws of one stream (2^28 "
+                                           "attempts, the multispin kernel's limit)",
+                                           s.sa.warmup_sweeps, N));
+}
+
+// A kernel named in the config must apply to every instance (auto always does).
+void checkKernelsApply(const Config& c, const CampaignSpec& s, const CampaignInstance& inst) {
+  const auto uses = [&](CampaignMethod m) { return usesMethod(s, m); };
+  const std::pair<CampaignMethod, std::pair<const char*, McKernel>> kernels[] = {
+      {CampaignMethod::kSa, {"sa.kernel", s.sa.kernel}},
+      {CampaignMethod::kSqa, {"sqa.kernel", s.sqa.kernel}},
+      {CampaignMethod::kPt, {"pt.kernel", s.pt.kernel}},
+      {CampaignMethod::kPa, {"pa.kernel", s.pa.kernel}}};
+  for (const auto& [m, key_kernel] : kernels) {
+    if (!uses(m) || key_kernel.second == McKernel::kAuto) continue;
+    try {
+      chooseMcKernel(buildMcModel(inst.model.hamiltonian), key_kernel.second, m == CampaignMethod::kSa);
+    } catch (const Error& e) {
+      c.fail(key_kernel.first, fmt::format("{} (instance {}, {})", e.what(), inst.index, inst.model.description));
+    }
+  }
 }
 
 }  // namespace
@@ -296,6 +362,7 @@ void checkStreamBudget(const Config& c, const CampaignSpec& s, int N) {
 CampaignSpec campaignSpecFromConfig(const Config& c, const ModelSpec& base) {
   CampaignSpec s;
   readMethods(c, s);
+  readMonteCarloSettings(c, s);
   const InstanceRange range = readInstanceRange(c, base);
   const GivenTruth given = readGivenTruth(c, range);
   if (!given.energies_file.empty())
@@ -318,6 +385,7 @@ CampaignSpec campaignSpecFromConfig(const Config& c, const ModelSpec& base) {
       if (!inst.model.source.empty()) s.input_files.emplace_back(inst.model.source, "a coupling file (model.path)");
       inst.truth = truthOf(c, given, range, spec, r, inst, s);
       checkStreamBudget(c, s, inst.model.hamiltonian.numSpins());
+      checkKernelsApply(c, s, inst);
       s.instances.push_back(std::move(inst));
     }
   }

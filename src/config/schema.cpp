@@ -268,14 +268,16 @@ std::vector<KeySpec> buildKeys() {
   {
     auto& k = add(key("campaign.methods", V::kStringList, "[vca, sa, sqa]",
                       "Methods run on every instance: vca and vqa (the anneal section's VCA / VQA with "
-                      "replicas.count networks, analyzed with analysis.samples fresh samples), sa and sqa."));
+                      "replicas.count networks, analyzed with analysis.samples fresh samples), sa, sqa, pt "
+                      "(parallel tempering) and pa (population annealing)."));
     k.min_length = 1;
   }
   {
     auto& k = add(key("campaign.annealing_steps", V::kIntList, "[10, 100]",
                       "Annealing lengths A, one row per (instance, method, A): VCA/VQA anneal.annealing_steps "
                       "(each with anneal.train_steps updates, after anneal.warmup_steps), SA/SQA A steps of "
-                      "sweeps_per_step sweeps. All follow the anneal.schedule shape."));
+                      "sweeps_per_step sweeps following the anneal.schedule shape, PT A steps of "
+                      "pt.sweeps_per_step sweeps at fixed temperatures, PA A steps linear in β."));
     k.min_length = 1;
     range(k, 1, 1e9);
   }
@@ -293,8 +295,8 @@ std::vector<KeySpec> buildKeys() {
          {"newman_moore", "ising_chain", "edwards_anderson", "sherrington_kirkpatrick", "wishart_planted"});
   }
   range(add(key("campaign.seed", V::kInt, "1",
-                "Seed of the SA and SQA Monte Carlo streams (keyed by seed, method, size; counters step, replica, "
-                "realization).")),
+                "Seed of the SA, SQA, PT and PA Monte Carlo streams (keyed by seed, method, size; counters "
+                "attempt, step, replica, realization).")),
         0, 4294967295.0);
   add(key("campaign.ground_states", V::kStringOrList, "\"\"",
           "Known ground states, as files of the ids of the up spins (the published gs_seed{s}.txt): one file "
@@ -310,6 +312,11 @@ std::vector<KeySpec> buildKeys() {
                 "energy any method found is the reference, marked 'best found').")),
         0, 30);
 
+  // ---- Monte Carlo kernels (mc_model.hpp), shared text
+  const std::string kernel_doc =
+      "Monte Carlo kernel: auto (by the model's structure: sparse for two-body models with few neighbours, "
+      "dense for many, pbody otherwise), reference (the general double-precision path), sparse, dense, pbody";
+
   // ---- sa
   range(add(key("sa.T0", V::kReal, "1.0", "Initial temperature of simulated annealing: T_a = T0 s(a/A).")), 0.0,
         std::nullopt);
@@ -317,6 +324,22 @@ std::vector<KeySpec> buildKeys() {
         1e6);
   range(add(key("sa.replicas", V::kInt, "10", "Independent SA runs per instance (spread over MPI ranks).")), 1,
         1e7);
+  range(add(key("sa.warmup_sweeps", V::kInt, "0",
+                "Sweeps at T0 before the first annealing step (the piqmc baselines use 1000-2000).")),
+        0, 1e8);
+  {
+    auto& k = add(key("sa.kernel", V::kEnum, "auto",
+                      kernel_doc + ", or multispin (±J couplings without fields: 64 replicas per machine word; "
+                                   "auto picks it where it applies)."));
+    k.choices = {"auto", "reference", "sparse", "dense", "pbody", "multispin"};
+  }
+  {
+    auto& k = add(key("sa.multispin_draws", V::kEnum, "independent",
+                      "Random numbers of the multispin kernel: independent (one decision per replica, exact to "
+                      "2^-32) or shared (one uniform per 64-replica word and attempt: faster, but the replicas of "
+                      "a word are correlated)."));
+    k.choices = {"independent", "shared"};
+  }
 
   // ---- sqa
   range(add(key("sqa.gamma0", V::kReal, "2.0",
@@ -335,6 +358,46 @@ std::vector<KeySpec> buildKeys() {
   range(add(key("sqa.replicas", V::kInt, "10", "Independent SQA runs per instance (spread over MPI ranks).")), 1,
         1e7);
   add(key("sqa.global_moves", V::kBool, "true", "Also flip a spin in all slices at once (one move per site and sweep)."));
+  {
+    auto& k = add(key("sqa.kernel", V::kEnum, "auto", kernel_doc + "."));
+    k.choices = {"auto", "reference", "sparse", "dense", "pbody"};
+  }
+
+  // ---- pt (parallel tempering)
+  range(add(key("pt.T_min", V::kReal, "0.1", "Lowest temperature of the parallel-tempering ladder.")), 0.0,
+        std::nullopt, true);
+  range(add(key("pt.T_max", V::kReal, "2.0", "Highest temperature (the ladder is geometric from T_min to T_max).")),
+        0.0, std::nullopt, true);
+  range(add(key("pt.temperatures", V::kInt, "16", "Temperatures M of the ladder (one replica each per run).")), 2,
+        4096);
+  range(add(key("pt.sweeps_per_step", V::kInt, "1",
+                "Sweeps per annealing step; each sweep of all M replicas is followed by exchange attempts "
+                "between neighbouring temperatures (even pairs, then odd pairs).")),
+        1, 1e6);
+  range(add(key("pt.runs", V::kInt, "10",
+                "Independent PT runs per instance (spread over MPI ranks); each reports the lowest energy it met.")),
+        1, 1e7);
+  {
+    auto& k = add(key("pt.kernel", V::kEnum, "auto", kernel_doc + " (not reference)."));
+    k.choices = {"auto", "sparse", "dense", "pbody"};
+  }
+
+  // ---- pa (population annealing)
+  range(add(key("pa.beta_max", V::kReal, "5.0",
+                "Final inverse temperature of population annealing: β_a = beta_max a/A from β = 0.")),
+        0.0, 1e12, true);
+  range(add(key("pa.population", V::kInt, "1000", "Replicas R in a population (resampled at every step).")), 1,
+        1e7);
+  range(add(key("pa.sweeps_per_step", V::kInt, "1", "Metropolis sweeps of every replica after each resampling.")),
+        1, 1e6);
+  range(add(key("pa.runs", V::kInt, "1",
+                "Independent populations per instance (spread over MPI ranks); the row reports all final "
+                "members.")),
+        1, 1e6);
+  {
+    auto& k = add(key("pa.kernel", V::kEnum, "auto", kernel_doc + " (not reference)."));
+    k.choices = {"auto", "sparse", "dense", "pbody"};
+  }
 
   // ---- backend
   {
@@ -362,6 +425,9 @@ const std::vector<SectionSpec>& configSections() {
       {"campaign", "Campaigns: `vna campaign` runs every method on every instance at every annealing length."},
       {"sa", "Simulated annealing (single-spin-flip Metropolis), a `vna campaign` method."},
       {"sqa", "Simulated quantum annealing (path-integral Monte Carlo, Santoro et al. 2002), a `vna campaign` method."},
+      {"pt", "Parallel tempering (replica exchange, e.g. Mandrà et al., PRA 94, 022337 (2016)), a `vna campaign` "
+             "method."},
+      {"pa", "Population annealing (Wang, Machta, Katzgraber, PRE 92, 013303 (2015)), a `vna campaign` method."},
       {"backend", "Compute backend."},
       {"output", "Where results go."},
   };

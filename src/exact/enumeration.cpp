@@ -126,8 +126,6 @@ EnumerationResult enumerateExhaustively(const Hamiltonian& h, const std::vector<
   }
   const std::size_t nt = betas.size();
   const std::vector<double> betas_d(betas.begin(), betas.end());
-  Hamiltonian ham = h;  // flipDelta needs the site→term index; build it on a private copy
-  ham.finalize();
 
   const int block_bits = std::min(n, kMaxBlockBits);
   const int low_bits = n - block_bits;
@@ -135,7 +133,7 @@ EnumerationResult enumerateExhaustively(const Hamiltonian& h, const std::vector<
   const Range mine = blockRange(num_blocks, comm.rank(), comm.size());
   // Bound on the Gray-walk rounding drift (2^10 updates between exact resyncs), so that no state
   // within the ground window is missed by the cheap pre-check on the running energy.
-  const double drift_margin = 1e-11 * std::max(1.0, ham.scale());
+  const double drift_margin = 1e-11 * std::max(1.0, h.scale());
 
   GroundTracker ground(static_cast<std::size_t>(max_stored_ground_states));
   const std::size_t block_record = 1 + 2 * nt;  // E_ref, Σ w (nt), Σ Δ w (nt)
@@ -186,10 +184,10 @@ EnumerationResult enumerateExhaustively(const Hamiltonian& h, const std::vector<
     e_ref = kInf;
     std::fill(s0.begin(), s0.end(), 0.0L);
     std::fill(s1.begin(), s1.end(), 0.0L);
-    grayWalkBlock(ham, static_cast<std::uint64_t>(block), low_bits, bits,
+    grayWalkBlock(h, static_cast<std::uint64_t>(block), low_bits, bits,
                   [&](std::uint64_t index, double e, const Bit* b) {
                     if (e <= ground.keepThreshold() + drift_margin) {
-                      const double exact = ham.energy(b);
+                      const double exact = h.energy(b);
                       ground.add(exact, 1, &index, 1);
                     }
                     if (nt == 0) return;

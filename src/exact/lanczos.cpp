@@ -128,11 +128,9 @@ std::vector<double> startVector(std::int64_t dim, std::uint64_t seed) {
 TransverseFieldLanczos::TransverseFieldLanczos(const Hamiltonian& h) : n_(h.numSpins()) {
   if (n_ < 1 || n_ > kMaxLanczosSpins)
     throw InputError(fmt::format("Lanczos: N = {} is outside [1, {}]", n_, kMaxLanczosSpins));
-  Hamiltonian ham = h;
-  ham.finalize();
   diagonal_.resize(std::size_t(1) << n_);
   std::vector<Bit> bits;
-  grayWalkBlock(ham, 0, n_, bits, [&](std::uint64_t index, double e, const Bit*) { diagonal_[index] = e; });
+  grayWalkBlock(h, 0, n_, bits, [&](std::uint64_t index, double e, const Bit*) { diagonal_[index] = e; });
 }
 
 void TransverseFieldLanczos::apply(double gamma, const std::vector<double>& x, std::vector<double>& y) const {

@@ -30,7 +30,7 @@ void Hamiltonian::addTerm(double coeff, const std::vector<int>& sites) {
   coeffs_.push_back(coeff);
   sites_.insert(sites_.end(), sorted.begin(), sorted.end());
   offsets_.push_back(static_cast<int>(sites_.size()));
-  adj_offsets_.clear();
+  index_.reset();
 }
 
 void Hamiltonian::addField(int site, double h) {
@@ -49,9 +49,17 @@ int Hamiltonian::maxOrder() const {
 double Hamiltonian::energy(const Bit* bits) const {
   double e = 0.0;
   for (std::size_t t = 0; t < coeffs_.size(); ++t) {
-    int parity = 0;  // number of down spins (bit 0) in the term
-    for (int k = offsets_[t]; k < offsets_[t + 1]; ++k) parity ^= (bits[sites_[k]] ^ 1);
-    e += parity ? -coeffs_[t] : coeffs_[t];
+    // Parity of the number of down spins (bit 0) in the term; two-body terms (most models) without a
+    // loop, and the sign applied by a multiplication (exact: ±1), not a data-dependent branch.
+    const int first = offsets_[t], len = offsets_[t + 1] - first;
+    int parity;
+    if (len == 2) {
+      parity = bits[sites_[first]] ^ bits[sites_[first + 1]];
+    } else {
+      parity = len & 1;
+      for (int k = first; k < first + len; ++k) parity ^= bits[sites_[k]];
+    }
+    e += static_cast<double>(1 - 2 * parity) * coeffs_[t];
   }
   for (int i = 0; i < n_; ++i) e += fields_[i] * spinOf(bits[i]);
   return e;
@@ -61,24 +69,29 @@ void Hamiltonian::energies(const Bit* bits, std::int64_t count, double* out) con
   for (std::int64_t s = 0; s < count; ++s) out[s] = energy(bits + s * n_);
 }
 
-void Hamiltonian::finalize() {
+Hamiltonian::SiteIndex Hamiltonian::buildSiteIndex() const {
+  SiteIndex x;
   std::vector<int> count(n_ + 1, 0);
   for (int s : sites_) ++count[s + 1];
-  adj_offsets_.assign(n_ + 1, 0);
-  for (int i = 0; i < n_; ++i) adj_offsets_[i + 1] = adj_offsets_[i] + count[i + 1];
-  adj_terms_.assign(sites_.size(), 0);
-  std::vector<int> fill(adj_offsets_.begin(), adj_offsets_.end() - 1);
+  x.offsets.assign(n_ + 1, 0);
+  for (int i = 0; i < n_; ++i) x.offsets[i + 1] = x.offsets[i] + count[i + 1];
+  x.terms.assign(sites_.size(), 0);
+  std::vector<int> fill(x.offsets.begin(), x.offsets.end() - 1);
   for (std::size_t t = 0; t < coeffs_.size(); ++t)
-    for (int k = offsets_[t]; k < offsets_[t + 1]; ++k) adj_terms_[fill[sites_[k]]++] = static_cast<int>(t);
+    for (int k = offsets_[t]; k < offsets_[t + 1]; ++k) x.terms[fill[sites_[k]]++] = static_cast<int>(t);
+  return x;
+}
+
+const Hamiltonian::SiteIndex& Hamiltonian::siteIndex() const {
+  return index_.get([this] { return buildSiteIndex(); });
 }
 
 double Hamiltonian::flipDelta(const Bit* bits, int site) const {
-  if (adj_offsets_.size() != static_cast<std::size_t>(n_) + 1)
-    const_cast<Hamiltonian*>(this)->finalize();
+  const SiteIndex& x = siteIndex();
   // Flipping σ_site negates every term containing it: ΔE = −2 Σ (term values) − 2 h σ.
   double local = fields_[site] * spinOf(bits[site]);
-  for (int a = adj_offsets_[site]; a < adj_offsets_[site + 1]; ++a) {
-    const int t = adj_terms_[a];
+  for (int a = x.offsets[site]; a < x.offsets[site + 1]; ++a) {
+    const int t = x.terms[a];
     int parity = 0;
     for (int k = offsets_[t]; k < offsets_[t + 1]; ++k) parity ^= (bits[sites_[k]] ^ 1);
     local += parity ? -coeffs_[t] : coeffs_[t];

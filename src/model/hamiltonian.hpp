@@ -3,7 +3,10 @@
 //   H(σ) = Σ_t c_t Π_{i∈t} σ_i  +  Σ_i h_i σ_i  −  Γ Σ_i σ^x_i ,    σ_i = ±1.
 // Terms are p-body (p >= 1, stored CSR); fields are kept apart for speed. Configurations are stored
 // as bits b_i ∈ {0,1} with σ_i = 2 b_i − 1 (bit 1 = spin up).
+#include <atomic>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -41,11 +44,15 @@ class Hamiltonian {
   double energy(const std::vector<Bit>& bits) const { return energy(bits.data()); }
   // Energies of `count` configurations stored contiguously (count × n bits).
   void energies(const Bit* bits, std::int64_t count, double* out) const;
-  // E(σ with spin i flipped) − E(σ). Uses the site→term index built by finalize().
+  // E(σ with spin i flipped) − E(σ), from the site→term index (built by the first call, thread-safe:
+  // threads may share a Hamiltonian and call flipDelta concurrently).
   double flipDelta(const Bit* bits, int site) const;
 
-  // Builds the site→term adjacency; called automatically by the first flipDelta if needed.
-  void finalize();
+  // Site → terms containing it (CSR: terms of site i are terms[offsets[i] .. offsets[i+1]) ).
+  struct SiteIndex {
+    std::vector<int> offsets, terms;
+  };
+  const SiteIndex& siteIndex() const;
 
   // Σ_t |c_t| + Σ_i |h_i|: a scale for relative tolerances.
   double scale() const;
@@ -59,9 +66,50 @@ class Hamiltonian {
   std::vector<int> sites_;
   std::vector<double> fields_;
   double gamma_ = 0.0;
-  // site -> terms containing it (CSR)
-  std::vector<int> adj_offsets_;
-  std::vector<int> adj_terms_;
+
+  // The site index, built once on first use under a mutex and published through an atomic pointer,
+  // so concurrent const calls neither race nor pay more than one acquire load. Copies share the
+  // (immutable) index; addTerm drops it.
+  class LazySiteIndex {
+   public:
+    LazySiteIndex() = default;
+    LazySiteIndex(const LazySiteIndex& o) : built_(o.snapshot()) { ptr_.store(built_.get()); }
+    LazySiteIndex& operator=(const LazySiteIndex& o) {
+      if (this != &o) {
+        auto b = o.snapshot();
+        std::lock_guard<std::mutex> lock(mutex_);
+        built_ = std::move(b);
+        ptr_.store(built_.get());
+      }
+      return *this;
+    }
+    void reset() {
+      std::lock_guard<std::mutex> lock(mutex_);
+      built_.reset();
+      ptr_.store(nullptr);
+    }
+    template <class Build>
+    const SiteIndex& get(Build&& build) const {
+      if (const SiteIndex* p = ptr_.load(std::memory_order_acquire)) return *p;
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!built_) {
+        built_ = std::make_shared<const SiteIndex>(build());
+        ptr_.store(built_.get(), std::memory_order_release);
+      }
+      return *built_;
+    }
+
+   private:
+    std::shared_ptr<const SiteIndex> snapshot() const {
+      std::lock_guard<std::mutex> lock(mutex_);
+      return built_;
+    }
+    mutable std::mutex mutex_;
+    mutable std::shared_ptr<const SiteIndex> built_;
+    mutable std::atomic<const SiteIndex*> ptr_{nullptr};
+  };
+  LazySiteIndex index_;
+  SiteIndex buildSiteIndex() const;
 };
 
 }  // namespace vna

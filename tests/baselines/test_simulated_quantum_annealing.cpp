@@ -61,12 +61,14 @@ double trotterEnergy(const Hamiltonian& h, double gamma, int P, double T) {
   return (e.asDiagonal() * mp).trace() / mp.trace();
 }
 
+// Every kernel (the model is two-body, so all apply), with and without all-slice moves.
 TEST(SimulatedQuantumAnnealing, SamplesTheTrotterDistribution) {
   const Hamiltonian h = test::randomHamiltonian(4, 0, 5, 21);
   const int P = 6, R = 32;
   const double T = 0.4, gamma = 0.7;
   const std::size_t steps = 4000, burn_in = 400;
   const double exact = trotterEnergy(h, gamma, P, T);
+  for (McKernel kernel : {McKernel::kReference, McKernel::kSparse, McKernel::kDense, McKernel::kPBody})
   for (bool global : {true, false}) {
     SqaSchedule s;
     s.gammas.assign(steps, gamma);
@@ -76,16 +78,20 @@ TEST(SimulatedQuantumAnnealing, SamplesTheTrotterDistribution) {
     McStreamId id;
     id.method = McMethod::kSimulatedQuantumAnnealing;
     id.seed = 5;
-    const MonteCarloBatch b = simulatedQuantumAnnealing(h, s, id, 0, R, /*record_steps=*/true);
+    McRunOptions opt;
+    opt.kernel = kernel;
+    const MonteCarloBatch b = simulatedQuantumAnnealing(h, s, id, 0, R, /*record_steps=*/true, opt);
+    EXPECT_EQ(b.kernel, mcKernelName(kernel));
     const test::MeanAndError m = test::replicaAverage(b.step_energy, R, steps, burn_in);
     // Origin: exact Trotter transfer matrix (Eigen); bound: 3 standard errors of R independent replicas.
-    EXPECT_NEAR(m.mean, exact, 3.0 * m.error) << "global moves " << global;
+    EXPECT_NEAR(m.mean, exact, 3.0 * m.error) << mcKernelName(kernel) << " global moves " << global;
     // The test resolves Γ: the exact value at 1.5 Γ lies many error bars away.
     EXPECT_GT(std::abs(trotterEnergy(h, 1.5 * gamma, P, T) - exact), 6.0 * m.error);
   }
 }
 
 // Γ → 0: the slices lock together (K → ∞) and the all-slice moves are Metropolis moves of H_cl at T.
+// (3-body terms: the reference and pbody kernels.)
 TEST(SimulatedQuantumAnnealing, ReducesToClassicalMetropolisAsGammaVanishes) {
   const Comm self(MPI_COMM_SELF);
   const Hamiltonian h = test::randomHamiltonian(8, 2, 12, 4);
@@ -98,12 +104,16 @@ TEST(SimulatedQuantumAnnealing, ReducesToClassicalMetropolisAsGammaVanishes) {
   s.slices = P;
   McStreamId id;
   id.method = McMethod::kSimulatedQuantumAnnealing;
-  const MonteCarloBatch b = simulatedQuantumAnnealing(h, s, id, 0, R, true);
-  const test::MeanAndError m = test::replicaAverage(b.step_energy, R, steps, burn_in);
   const EnumerationResult exact = enumerateExhaustively(h, {T}, self, 1);
-  // Origin: exhaustive enumeration of <E>(T); bound: 3 standard errors. The Trotter correction at
-  // Γ = 1e-9 is O(Γ^2) and far below the error bar.
-  EXPECT_NEAR(m.mean, exact.thermodynamics[0].energy * h.numSpins(), 3.0 * m.error);
+  for (McKernel kernel : {McKernel::kReference, McKernel::kPBody}) {
+    McRunOptions opt;
+    opt.kernel = kernel;
+    const MonteCarloBatch b = simulatedQuantumAnnealing(h, s, id, 0, R, true, opt);
+    const test::MeanAndError m = test::replicaAverage(b.step_energy, R, steps, burn_in);
+    // Origin: exhaustive enumeration of <E>(T); bound: 3 standard errors. The Trotter correction at
+    // Γ = 1e-9 is O(Γ^2) and far below the error bar.
+    EXPECT_NEAR(m.mean, exact.thermodynamics[0].energy * h.numSpins(), 3.0 * m.error) << mcKernelName(kernel);
+  }
 }
 
 // An open chain H = −Σ J_i σ_i σ_{i+1} without fields is unfrustrated: E0 = −Σ |J_i| (closed form).
@@ -128,17 +138,48 @@ TEST(SimulatedQuantumAnnealing, FindsTheGroundStateOfARandomChain) {
   EXPECT_EQ(b.attempts, 4LL * 300 * 1 * n * 33);
 }
 
+// Annealing (not equilibrium): the fast kernels' mean final energy agrees with the reference kernel's.
+// Origin: the reference kernel on the same schedule; bound: 3 standard errors of the difference of
+// two means of R independent replicas.
+TEST(SimulatedQuantumAnnealing, AnnealingAgreesWithTheReferenceKernel) {
+  const Hamiltonian pbody = test::randomHamiltonian(12, 6, 10, 9), two_body = test::randomHamiltonian(12, 0, 24, 9);
+  const SqaSchedule s = sqaSchedule(2.0, 1e-4, 20, ScheduleShape::kLinear, 0.1, 8, 1);
+  McStreamId id;
+  id.method = McMethod::kSimulatedQuantumAnnealing;
+  const int R = 512;
+  auto stats = [&](const Hamiltonian& h, McKernel k) {
+    McRunOptions opt;
+    opt.kernel = k;
+    return test::meanAndError(simulatedQuantumAnnealing(h, s, id, 0, R, false, opt).energy);
+  };
+  for (McKernel k : {McKernel::kSparse, McKernel::kDense, McKernel::kPBody}) {
+    const Hamiltonian& h = k == McKernel::kPBody ? pbody : two_body;
+    const test::MeanAndError f = stats(h, k), r = stats(h, McKernel::kReference);
+    EXPECT_NEAR(f.mean, r.mean, 3 * std::hypot(f.error, r.error)) << mcKernelName(k);
+  }
+}
+
+// Origin: determinism (exact equality), for every kernel; batch boundaries inside SIMD groups.
 TEST(SimulatedQuantumAnnealing, ReplicasDoNotDependOnTheBatch) {
-  const Hamiltonian h = test::randomHamiltonian(9, 2, 10, 3);
+  const Hamiltonian pbody = test::randomHamiltonian(9, 2, 10, 3), two_body = test::randomHamiltonian(9, 0, 14, 3);
   const SqaSchedule s = sqaSchedule(1.5, 1e-3, 40, ScheduleShape::kLinear, 0.1, 8, 2);
   McStreamId id;
   id.method = McMethod::kSimulatedQuantumAnnealing;
-  const MonteCarloBatch all = simulatedQuantumAnnealing(h, s, id, 0, 5);
-  const MonteCarloBatch a = simulatedQuantumAnnealing(h, s, id, 0, 3), b = simulatedQuantumAnnealing(h, s, id, 3, 2);
-  std::vector<Bit> bits = a.bits;
-  bits.insert(bits.end(), b.bits.begin(), b.bits.end());
-  EXPECT_EQ(all.bits, bits);
-  EXPECT_EQ(all.energy[4], b.energy[1]);
+  for (McKernel kernel : {McKernel::kReference, McKernel::kSparse, McKernel::kDense, McKernel::kPBody}) {
+    const Hamiltonian& h = kernel == McKernel::kSparse || kernel == McKernel::kDense ? two_body : pbody;
+    McRunOptions opt;
+    opt.kernel = kernel;
+    const MonteCarloBatch all = simulatedQuantumAnnealing(h, s, id, 2, 40, true, opt);
+    const MonteCarloBatch a = simulatedQuantumAnnealing(h, s, id, 2, 19, true, opt);
+    const MonteCarloBatch b = simulatedQuantumAnnealing(h, s, id, 21, 21, true, opt);
+    std::vector<Bit> bits = a.bits;
+    bits.insert(bits.end(), b.bits.begin(), b.bits.end());
+    std::vector<double> steps = a.step_energy;
+    steps.insert(steps.end(), b.step_energy.begin(), b.step_energy.end());
+    EXPECT_EQ(all.bits, bits) << mcKernelName(kernel);
+    EXPECT_EQ(all.step_energy, steps) << mcKernelName(kernel);
+    EXPECT_EQ(all.energy[39], b.energy[20]) << mcKernelName(kernel);
+  }
 }
 
 }  // namespace

@@ -205,6 +205,8 @@ TEST(CampaignErrors, BadConfigsExitWithTwoAndWriteNothing) {
       {"file", "model: {type: coupling_file, path: [missing_instance.txt]}\ncampaign: {methods: [sa]}\n",
        "missing_instance.txt"},
       {"gs", model + "campaign: {methods: [sa], ground_states: 'missing_gs_{r}.txt'}\n", "missing_gs_0.txt"},
+      // SK couplings are not ±J: the multispin kernel does not apply.
+      {"kernel", model + "campaign: {methods: [sa]}\nsa: {kernel: multispin}\n", "sa.kernel"},
   };
   for (const auto& c : cases) {
     const fs::path cfg = test::writeFile(dir / (c.name + ".yaml"), c.yaml);

@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -98,6 +99,38 @@ TEST(IsingChain, GroundTruthMatchesEnumeration) {
     }
     // Tolerance: round-off of summing 20 terms of size <= 1 (1e-12 is far above it).
     EXPECT_NEAR(*m.ground_energy, e_min, 1e-12) << "J=" << J << " h=" << h;
+  }
+}
+
+// The site index behind flipDelta is built on first use; threads sharing a fresh Hamiltonian (and
+// copies made meanwhile, and a Hamiltonian that gains a term later) all see a complete index.
+// Origin: the same flipDelta values computed serially beforehand (exact equality: same arithmetic).
+TEST(Hamiltonian, FlipDeltaIsSafeFromConcurrentThreads) {
+  const Hamiltonian proto = newmanMoore(8, 1.0).hamiltonian;
+  std::mt19937 g(7);
+  const std::vector<Bit> b = randomBits(proto.numSpins(), g);
+  std::vector<double> expected(proto.numSpins());
+  {
+    const Hamiltonian serial = proto;
+    for (int i = 0; i < serial.numSpins(); ++i) expected[i] = serial.flipDelta(b.data(), i);
+  }
+  for (int round = 0; round < 20; ++round) {
+    Hamiltonian fresh = newmanMoore(8, 1.0).hamiltonian;  // index not built yet
+    std::vector<int> bad(8, 0);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+      threads.emplace_back([&, t] {
+        const Hamiltonian copy = fresh;  // copies taken while others build
+        for (int i = 0; i < fresh.numSpins(); ++i)
+          bad[t] += fresh.flipDelta(b.data(), i) != expected[i] || copy.flipDelta(b.data(), i) != expected[i];
+      });
+    for (auto& t : threads) t.join();
+    for (int t = 0; t < 8; ++t) EXPECT_EQ(bad[t], 0) << "thread " << t;
+    // A term added after the index was built is seen by the next call.
+    fresh.addTerm(0.5, {0, 1});
+    std::vector<Bit> f = b;
+    f[0] ^= 1;
+    EXPECT_NEAR(fresh.flipDelta(b.data(), 0), fresh.energy(f) - fresh.energy(b), 1e-12);
   }
 }
 

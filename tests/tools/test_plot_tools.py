@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Tests of the figure tools in tools/: each renders its figures from small result files that this test
-makes with vna itself (Newman-Moore L = 3: `vna exact`, `vna anneal`, `vna landscape`), the images are
-non-empty, and the arrays the figures plot equal the file's datasets (read here independently with h5py).
+makes with vna itself (Newman-Moore L = 3: `vna exact`, `vna anneal`, `vna landscape`; a Monte Carlo
+`vna campaign` on SK N = 10), the images are non-empty, and the arrays the figures plot equal the file's
+datasets (read here independently with h5py).
 
 Run by ctest: test_plot_tools.py --vna BUILD/src/vna --tools SOURCE/tools --tmp DIR"""
 import argparse
@@ -27,6 +28,14 @@ anneal: {mode: classical, T0: 2.0, warmup_steps: 20, annealing_steps: 20, train_
 replicas: {count: 2, seed: 3}
 analysis: {samples: 500, stored_samples: 40}
 exact: {temperatures: [0.5, 1.0, 2.0, 0.25], gammas: [0.5, 1.0]}
+"""
+
+
+CAMPAIGN = """model: {type: sherrington_kirkpatrick, N: 10, seed: 2}
+campaign: {methods: [sa, pt, pa], annealing_steps: [3, 30], realizations: 3}
+sa: {replicas: 8, sweeps_per_step: 2, warmup_sweeps: 5}
+pt: {temperatures: 4, runs: 3}
+pa: {population: 20, beta_max: 3.0}
 """
 
 
@@ -97,6 +106,9 @@ class Files:
         lcfg = write(os.path.join(d, "nf.yaml"), base + "  snapshots: [final]\n  points: [3, 3]\n"
                                                       "  alpha: [-1.0e30, 1.0e30]\n  beta: [-1.0e30, 1.0e30]\n")
         run_vna("landscape", lcfg, "--output", cls.nonfinite, "--force")
+        cls.campaign = os.path.join(d, "mc.campaign.h5")
+        ccfg = write(os.path.join(d, "mc.yaml"), CAMPAIGN)
+        run_vna("campaign", ccfg, "--output", cls.campaign, "--force")
         cls.made = True
 
 
@@ -114,7 +126,7 @@ class ToolTest(unittest.TestCase):
 
 class HelpTest(unittest.TestCase):
     def test_every_tool_has_help(self):
-        for tool in ("plot_anneal.py", "plot_modes.py", "plot_exact.py", "plot_landscape.py"):
+        for tool in ("plot_anneal.py", "plot_modes.py", "plot_exact.py", "plot_landscape.py", "plot_residual.py"):
             r = subprocess.run(["/usr/bin/python3", os.path.join(ARGS.tools, tool), "--help"], capture_output=True,
                                text=True)
             self.assertEqual(r.returncode, 0, tool)
@@ -228,6 +240,36 @@ class PlotModesTest(ToolTest):
             np.testing.assert_array_equal(fig.axes[2 * r].collections[0].get_offsets(), d["pca"][r])
             bars = [p.get_height() for p in fig.axes[2 * r + 1].patches]
             np.testing.assert_array_equal(bars, prob[rep == r])
+
+
+class PlotResidualTest(ToolTest):
+    def test_curves_against_steps_and_attempts_equal_the_file(self):
+        pr = import_tool("plot_residual")
+        pr.main([Files.campaign, "--out", self.out("residual"), "--x", "steps", "attempts"])
+        check_outputs(self, self.out("residual"))
+        fig = plt.gcf()
+        self.assertEqual(len(fig.axes), 2)
+        d = pr.residual_curves(Files.campaign)
+        with h5py.File(Files.campaign, "r") as f:
+            r = f["campaign/results"]
+            methods = [m.decode() if isinstance(m, bytes) else m for m in f["campaign"].attrs["methods"]]
+            for m, name in enumerate(methods):
+                c = d["curves"][name]
+                for k, a in enumerate(f["campaign/annealing_steps"][()]):
+                    sel = (r["method"][()] == m) & (r["annealing_steps"][()] == a)
+                    self.assertEqual(c["median"][k], np.median(r["residual_energy_per_spin"][()][sel]))
+                    self.assertEqual(c["attempts"][k], np.median(r["attempts"][()][sel]))
+        # Each panel draws the curves at their own x: steps on the left, attempts on the right.
+        for line, (name, c) in zip(fig.axes[1].lines, d["curves"].items()):
+            pos = c["median"] > 0
+            np.testing.assert_array_equal(line.get_xdata(), c["attempts"][pos])
+            np.testing.assert_array_equal(line.get_ydata(), c["median"][pos])
+
+    def test_files_are_combined(self):
+        pr = import_tool("plot_residual")
+        d = pr.combined_curves([Files.campaign, Files.campaign])
+        self.assertEqual(d["methods"], ["sa", "pt", "pa", "sa (mc.campaign)", "pt (mc.campaign)", "pa (mc.campaign)"])
+        np.testing.assert_array_equal(d["curves"]["pt (mc.campaign)"]["median"], d["curves"]["pt"]["median"])
 
 
 class PlotExactTest(ToolTest):
