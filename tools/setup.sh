@@ -16,7 +16,7 @@ packages=(
   build-essential cmake git pkg-config
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev libyaml-cpp-dev libtrilinos-kokkos-dev libcli11-dev
   libgtest-dev libbenchmark-dev libeigen3-dev libfmt-dev nlohmann-json3-dev librandom123-dev
-  python3-numpy python3-h5py python3-matplotlib
+  python3-numpy python3-h5py python3-matplotlib python3-yaml
   slurmctld slurmd slurm-client munge
 )
 

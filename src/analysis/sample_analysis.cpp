@@ -23,6 +23,7 @@ GroundTruth groundTruthFor(const Model& model, const Comm& comm) {
     t.energy = model.ground_energy;
     t.origin = model.ground_truth_origin;
     if (!model.ground_states.empty()) t.reference = model.ground_states.front();
+    t.degeneracy = model.num_ground_states;
   } else if (model.hamiltonian.numSpins() <= 20) {
     const EnumerationResult e = enumerateExhaustively(model.hamiltonian, {}, comm, 1);
     t.energy = e.ground_energy;

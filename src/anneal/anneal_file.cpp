@@ -61,6 +61,8 @@ void AnnealFile::createLayout(const ParamLayout& layout) {
   h5::writeAttribute(g, "mode", lossModeName(s_.mode));
   h5::writeAttribute(g, "T0", s_.T0);
   h5::writeAttribute(g, "gamma0", s_.gamma0);
+  h5::writeAttribute(g, "T_final", s_.T_final);
+  h5::writeAttribute(g, "gamma_final", s_.gamma_final);
   h5::writeAttribute(g, "warmup_steps", s_.plan.warmup);
   h5::writeAttribute(g, "annealing_steps", s_.plan.annealing);
   h5::writeAttribute(g, "train_steps", s_.plan.train);

@@ -15,6 +15,10 @@ AnnealSettings annealSettingsFromConfig(const Config& c) {
   s.mode = parseLossMode(c.getString("anneal.mode"));
   s.T0 = c.getReal("anneal.T0");
   s.gamma0 = c.getReal("anneal.gamma0");
+  s.T_final = c.getReal("anneal.T_final");
+  s.gamma_final = c.getReal("anneal.gamma_final");
+  if (s.T_final > s.T0) c.fail("anneal.T_final", fmt::format("must not exceed anneal.T0 = {}", s.T0));
+  if (s.gamma_final > s.gamma0) c.fail("anneal.gamma_final", fmt::format("must not exceed anneal.gamma0 = {}", s.gamma0));
   s.plan.warmup = c.getInt("anneal.warmup_steps");
   s.plan.annealing = c.getInt("anneal.annealing_steps");
   s.plan.train = c.getInt("anneal.train_steps");
@@ -36,10 +40,10 @@ AnnealSettings annealSettingsFromConfig(const Config& c) {
 }
 
 double controlTemperature(const AnnealSettings& s, double fraction) {
-  return s.mode == LossMode::kQuantum ? 0.0 : s.T0 * fraction;
+  return s.mode == LossMode::kQuantum ? 0.0 : scheduledValue(s.T0, s.T_final, fraction);
 }
 double controlGamma(const AnnealSettings& s, double fraction) {
-  return s.mode == LossMode::kClassical ? 0.0 : s.gamma0 * fraction;
+  return s.mode == LossMode::kClassical ? 0.0 : scheduledValue(s.gamma0, s.gamma_final, fraction);
 }
 
 
@@ -74,9 +78,10 @@ std::vector<SnapshotPoint> resolveSnapshots(const AnnealSettings& s, const Confi
         throw InputError("anneal.snapshots: " + msg);
       }
       // The first annealing step whose control value is at or below x.
-      const double x0 = s.mode == LossMode::kQuantum ? s.gamma0 : s.T0;
+      const bool by_gamma = s.mode == LossMode::kQuantum;
+      const double x0 = by_gamma ? s.gamma0 : s.T0, x_end = by_gamma ? s.gamma_final : s.T_final;
       std::int64_t a = 1;
-      while (a < plan.annealing && x0 * plan.fractionAtStep(a) > x) ++a;
+      while (a < plan.annealing && scheduledValue(x0, x_end, plan.fractionAtStep(a)) > x) ++a;
       if (plan.annealing == 0) a = 0;
       add(fmt::format("{}={}", s.mode == LossMode::kQuantum ? "gamma" : "T", label), plan.lastUpdateOfStep(a));
     }

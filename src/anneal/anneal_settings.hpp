@@ -17,6 +17,7 @@ class Config;
 struct AnnealSettings {
   LossMode mode = LossMode::kClassical;
   double T0 = 10.0, gamma0 = 10.0;
+  double T_final = 0.0, gamma_final = 0.0;  // where the schedule ends (scheduledValue)
   AnnealPlan plan;
   int samples = 100;
   double learning_rate = 1e-4;

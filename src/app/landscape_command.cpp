@@ -17,6 +17,7 @@
 #include "landscape/landscape_plane.hpp"
 #include "landscape/landscape_request.hpp"
 #include "landscape/landscape_source.hpp"
+#include "landscape/roughness.hpp"
 #include "network/backend_selection.hpp"
 
 namespace vna {
@@ -41,7 +42,8 @@ LandscapeSettings settingsOf(const LandscapeRequest& r, const AnnealSettings& ru
 
 nlohmann::json resultJson(const ResultFile& file, const LandscapeSource& source, const Model& model,
                           const LandscapeSettings& s, const std::vector<LandscapeSnapshot>& snapshots,
-                          const LandscapeOutcome& outcome, const Log& log) {
+                          const LandscapeOutcome& outcome, const std::vector<LandscapeRoughness>& roughness,
+                          const Log& log) {
   nlohmann::json j;
   j["output"] = file.path().string();
   j["source"] = source.path;
@@ -63,9 +65,12 @@ nlohmann::json resultJson(const ResultFile& file, const LandscapeSource& source,
     e["nonfinite_points"] = sum.nonfinite_points;
     e["loss_min"] = std::isfinite(sum.loss_min) ? nlohmann::json(sum.loss_min) : nlohmann::json();
     e["loss_max"] = std::isfinite(sum.loss_max) ? nlohmann::json(sum.loss_max) : nlohmann::json();
+    e["roughness"] = roughnessJson(roughness[k]);
     j["snapshots"].push_back(e);
-    log.info("{}: {} points, {} non-finite, loss from {:.6g} to {:.6g}", sum.label, sum.points_done,
-             sum.nonfinite_points, sum.loss_min, sum.loss_max);
+    log.info("{}: {} points, {} non-finite, loss from {:.6g} to {:.6g}, roughness {:.3g} ± {:.2g} (first "
+             "differences / noise), {:.3g} ± {:.2g} (second)",
+             sum.label, sum.points_done, sum.nonfinite_points, sum.loss_min, sum.loss_max, roughness[k].first.ratio,
+             roughness[k].first.ratio_err, roughness[k].second.ratio, roughness[k].second.ratio_err);
   }
   log.info("wrote {} ({} points in {:.1f} s)", file.path().string(), outcome.points_computed, outcome.seconds);
   return j;
@@ -129,8 +134,11 @@ nlohmann::json runLandscapeCommand(const CommandContext& ctx) {
     throw Interrupted(fmt::format("interrupted: the finished points are saved in {}; continue with --resume",
                                   file.partialPath().string()));
   h5::writeAttribute(file.root(), "compute_seconds", outcome.seconds);
+  std::vector<LandscapeRoughness> roughness;
+  for (const auto& sn : planes.snapshots)
+    roughness.push_back(addRoughness(h5::openGroup(file.root(), "landscape/" + sn.label)));
   file.commit();
-  return resultJson(file, source, model, s, planes.snapshots, outcome, ctx.log);
+  return resultJson(file, source, model, s, planes.snapshots, outcome, roughness, ctx.log);
 }
 
 }  // namespace vna

@@ -150,9 +150,18 @@ std::vector<KeySpec> buildKeys() {
   range(add(key("anneal.T0", V::kReal, "10.0", "Initial temperature (classical, regularized).")), 0.0, std::nullopt);
   range(add(key("anneal.gamma0", V::kReal, "10.0", "Initial transverse field (quantum, regularized).")), 0.0,
         std::nullopt);
+  range(add(key("anneal.T_final", V::kReal, "0.0",
+                "Temperature at the end of the schedule (classical, regularized): step a sets T = T_final + (T0 − "
+                "T_final) s(a/A). T_final > 0 keeps the entropy term to the end (a remedy for mode collapse: the "
+                "final networks approximate the Boltzmann distribution at T_final).")),
+        0.0, std::nullopt);
+  range(add(key("anneal.gamma_final", V::kReal, "0.0",
+                "Transverse field at the end of the schedule (quantum, regularized): Γ = gamma_final + (Γ0 − "
+                "gamma_final) s(a/A).")),
+        0.0, std::nullopt);
   range(add(key("anneal.warmup_steps", V::kInt, "1000", "Adam updates at T0 / Γ0 before annealing.")), 0, 1e9);
   range(add(key("anneal.annealing_steps", V::kInt, "10000",
-                "Annealing steps; step a = 1..A sets T = T0 s(a/A) (s = schedule), reaching 0 at the last.")),
+                "Annealing steps; step a = 1..A sets T = T0 s(a/A) (s = schedule), reaching 0 (or T_final) at the last.")),
         0, 1e9);
   range(add(key("anneal.train_steps", V::kInt, "5", "Adam updates per annealing step.")), 1, 1e6);
   range(add(key("anneal.samples", V::kInt, "100", "Samples Ns per replica and update.")), 2, 1e7);

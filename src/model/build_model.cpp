@@ -30,6 +30,9 @@ void addUniformField(Model& m, double h) {
     if (aligned) kept.push_back(std::move(s));
   }
   m.ground_states = std::move(kept);
+  // The field lifts the degeneracy: only the aligned state (if it was a ground state) remains.
+  m.num_ground_states.reset();
+  if (!m.ground_states.empty()) m.num_ground_states = 1;
   if (m.ground_states.empty()) {
     m.ground_energy.reset();
     m.ground_truth_origin.clear();

@@ -34,6 +34,7 @@ struct Model {
   std::string description;                 // human-readable, e.g. "Newman-Moore L=6, J=1"
   std::optional<double> ground_energy;     // exact E0 when known by construction
   std::vector<std::vector<Bit>> ground_states;  // known ground states (planted / all-down NM / file)
+  std::optional<std::int64_t> num_ground_states;  // how many there are, when known (NM: 2^k from GF(2))
   std::string ground_truth_origin;         // "closed form", "planted", "file", ...
   std::string source;                      // file path for coupling files, "" otherwise
 };

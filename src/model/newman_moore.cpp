@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "exact/newman_moore_exact.hpp"
 
 namespace vna {
 
@@ -27,6 +28,9 @@ Model newmanMoore(int L, double J) {
     m.ground_states.push_back(std::vector<Bit>(n, 1));  // all up: every product is +1
     m.ground_truth_origin = "closed form (all spins up)";
   }
+  // 2^k ground states, k = N − rank_GF(2) of the triangle map (doc/physics.md).
+  const int k = newmanMooreDegeneracyExponent(L);
+  if (k < 62) m.num_ground_states = std::int64_t(1) << k;
   return m;
 }
 

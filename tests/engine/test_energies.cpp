@@ -60,7 +60,7 @@ class EngineEnergies : public test::BackendTest {};
 // mixed model's random couplings leave rounding below 1e-12 of its scale; the same kernel and counters).
 TEST_P(EngineEnergies, SampleWithEnergiesMatchesTheHamiltonian) {
   const Model nm = newmanMoore(8, 1.0);
-  const Model mixed{mixedHamiltonian(), Lattice::square(3, 3), "mixed", {}, {}, "", ""};
+  const Model mixed{mixedHamiltonian(), Lattice::square(3, 3), "mixed", {}, {}, {}, "", ""};
   for (const Model* model : {&nm, &mixed}) {
     const Hamiltonian& h = model->hamiltonian;
     const int P = 3, M = 41, N = h.numSpins();

@@ -7,7 +7,10 @@
 //   the same with the mpiexec fallback launcher;
 // - the time-limit warning sent by SLURM itself (--signal=B:USR1) leads to a requeue and a resume;
 // - an annealing followed by its landscapes as a dependent job (afterok) over 2 ranks;
-// - a campaign as a job array, one file per block of realizations, merged into one campaign.
+// - a campaign as a job array, one file per block of realizations, merged into one campaign;
+// - the paper's reproduction in its quick variant (jobscripts/submit_paper.sh): annealings, exact results,
+//   landscapes after their annealing (afterok) and the figures after everything;
+// - the mode-collapse study's quick variant as a job array with the table job after it.
 // Without root or the SLURM/munge packages, or when the daemons do not start, every case is skipped
 // with the reason (and the daemons' logs). The cluster is stopped after each suite, and by a watcher
 // process if this test dies.
@@ -487,6 +490,78 @@ TEST_F(LocalSlurm, CampaignAsJobArray) {
                            blocks[0].string(), blocks[0].string(), (dir / "bad.h5").string()))
                 .exit_code,
             0);
+}
+
+
+// One rank per job, ten minutes, the job logs in the test's folder.
+std::string oneRank(const fs::path& dir) {
+  return fmt::format("--nodes=1 --ntasks=1 --ntasks-per-node=1 --cpus-per-task=1 --time=10 --output={}/job-%j.out",
+                     dir.string());
+}
+
+std::map<std::string, std::string> jobIds(const std::string& out) {
+  std::map<std::string, std::string> ids;
+  std::smatch m;
+  for (auto it = out.cbegin(); std::regex_search(it, out.cend(), m, std::regex(R"((\w+)=(\d+))")); it = m[0].second)
+    ids[m[1]] = m[2];
+  return ids;
+}
+
+TEST_F(LocalSlurm, PaperQuickAsDependentJobs) {
+  if (!vnaHas("landscape")) GTEST_SKIP() << "vna landscape not built yet";
+  const fs::path dir = workDir("paper");
+  const std::string o = oneRank(dir);
+  const fs::path out = dir / "out";
+  const auto r = sh(fmt::format("cd {} && ANNEAL_SBATCH_ARGS='{}' LANDSCAPE_SBATCH_ARGS='{}' EXACT_SBATCH_ARGS='{}' "
+                                "FIGURES_SBATCH_ARGS='{}' {} --quick --out {}",
+                                dir.string(), o, o, o, o,
+                                (test::sourceDir() / "jobscripts" / "submit_paper.sh").string(), out.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto ids = jobIds(r.out);
+  ASSERT_EQ(ids.size(), 16u) << r.out;  // 6 annealings, 6 exact, 3 landscapes, the figures
+  // A landscape waits for its annealing; the figures wait for every other job.
+  EXPECT_NE(jobInfo(ids.at("landscape_fig5_landscape_vca_L16")).raw.find("afterok:" + ids.at("anneal_fig2_vca_L16")),
+            std::string::npos);
+  const JobInfo fig = waitFinished(ids.at("figures_job"), 600);
+  ASSERT_EQ(fig.state, "COMPLETED") << fig.raw << sh("cat " + (dir / "job-*.out").string()).out;
+  for (const auto& [name, id] : ids) EXPECT_EQ(jobInfo(id).state, "COMPLETED") << name;
+  EXPECT_NE(readText(jobLog(dir, ids.at("figures_job"))).find("total time since submission:"), std::string::npos);
+  for (const char* f : {"fig2", "fig3", "fig4", "fig5", "fig6", "roughness"})
+    EXPECT_TRUE(fs::exists(out / "figures" / (std::string(f) + ".png"))) << f;
+  // Origin: a result depends only on its config and seeds (doc/design.md), so the SLURM job (srun, one
+  // rank) wrote the same datasets as vna run directly with the same quick options.
+  const auto direct = test::runVna(fmt::format(
+      "anneal {} --output {} --set anneal.warmup_steps=100 --set anneal.annealing_steps=50 --set anneal.train_steps=4 "
+      "--set analysis.samples=2000 --set analysis.stored_samples=200",
+      (test::sourceDir() / "input" / "paper" / "fig2_vca_L3.yaml").string(), (dir / "direct.h5").string()));
+  ASSERT_EQ(direct.exit_code, 0) << direct.out;
+  EXPECT_EQ(test::compareH5((dir / "direct.h5").string(), (out / "fig2_vca_L3.anneal.h5").string(), {"timing"}), "");
+}
+
+TEST_F(LocalSlurm, ModeCollapseQuickAsJobArray) {
+  const fs::path dir = workDir("mode_collapse");
+  const fs::path out = dir / "out";
+  // The first three runs of the quick study (VCA at L = 3 and 6, and the remedy at L = 6), two at a time.
+  const auto r = sh(fmt::format("cd {} && ARRAY_SBATCH_ARGS='{}' TABLE_SBATCH_ARGS='{}' {} --quick --runs 0-2 {} {}",
+                                dir.string(), oneRank(dir), oneRank(dir),
+                                (test::sourceDir() / "jobscripts" / "submit_mode_collapse.sh").string(),
+                                (test::sourceDir() / "input" / "mode_collapse" / "study.yaml").string(), out.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto ids = jobIds(r.out);
+  ASSERT_TRUE(ids.count("array_job") && ids.count("table_job")) << r.out;
+  const JobInfo table = waitFinished(ids.at("table_job"), 600);
+  ASSERT_EQ(table.state, "COMPLETED") << table.raw << sh("cat " + (dir / "job-*.out").string()).out;
+  for (int task = 0; task < 3; ++task)
+    EXPECT_EQ(jobInfo(fmt::format("{}_{}", ids.at("array_job"), task)).state, "COMPLETED") << task;
+  for (const char* name : {"vca_L3_paper", "vca_L6_paper", "vca_L6_remedy"}) {
+    const fs::path f = out / (std::string(name) + ".anneal.h5");
+    EXPECT_TRUE(fs::exists(f)) << f;
+    EXPECT_FALSE(fs::exists(f.string() + ".partial")) << f;
+  }
+  const std::string md = readText(out / "mode_collapse_table.md");
+  EXPECT_NE(md.find("| VCA | 3 | paper protocol | 4 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| VCA | 6 | remedy"), std::string::npos) << md;
+  EXPECT_TRUE(fs::exists(out / "mode_collapse.png"));
 }
 
 }  // namespace
