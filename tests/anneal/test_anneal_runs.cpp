@@ -16,12 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path workDir(const std::string& name) {
-  const fs::path d = test::tmpDir() / "anneal" / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path workDir(const std::string& name) { return test::freshDir("anneal", name); }
 
 const char* kVca = R"(model: {type: newman_moore, L: 3}
 ansatz: {cell: vanilla2d, hidden: 16, seed: 3, precision: double}

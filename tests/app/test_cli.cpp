@@ -20,12 +20,7 @@ namespace fs = std::filesystem;
 using test::runVna;
 using test::shellQuote;
 
-fs::path workDir(const std::string& name) {
-  const fs::path d = test::tmpDir() / "cli" / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path workDir(const std::string& name) { return test::freshDir("cli", name); }
 
 struct BadInput {
   std::string name;

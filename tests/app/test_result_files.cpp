@@ -25,12 +25,7 @@ namespace fs = std::filesystem;
 using test::runVna;
 using test::shellQuote;
 
-fs::path workDir(const std::string& name) {
-  const fs::path d = test::tmpDir() / "result_files" / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path workDir(const std::string& name) { return test::freshDir("result_files", name); }
 
 std::string bytesOf(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

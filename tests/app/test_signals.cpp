@@ -18,12 +18,7 @@ namespace fs = std::filesystem;
 using test::runVna;
 using test::shellQuote;
 
-fs::path workDir(const std::string& name) {
-  const fs::path d = test::tmpDir() / "signals" / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path workDir(const std::string& name) { return test::freshDir("signals", name); }
 
 // SLURM's KillWait default: what "within seconds" must fit in.
 constexpr double kKillWait = 30.0;

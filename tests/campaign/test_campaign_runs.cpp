@@ -20,12 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path workDir(const std::string& name) {
-  const fs::path d = test::tmpDir() / "campaign" / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path workDir(const std::string& name) { return test::freshDir("campaign", name); }
 
 // SK N = 12 (2^12 states: ground truth by enumeration), 3 realizations, every method, 2 lengths.
 const char* kSk = R"(model: {type: sherrington_kirkpatrick, N: 12, seed: 3}

@@ -65,12 +65,7 @@ TEST(CampaignSummary, SummarizesResidualsOverInstancesPerMethodAndLength) {
   EXPECT_TRUE(j[1]["mean_ground_state_fraction"].is_null());
 }
 
-fs::path workDir(const std::string& name) {
-  const fs::path d = test::tmpDir() / "campaign_unit" / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path workDir(const std::string& name) { return test::freshDir("campaign_unit", name); }
 
 TEST(CampaignSummary, ReadsGroundEnergyListsLikeThePublishedFile) {
   const fs::path d = workDir("numbers");

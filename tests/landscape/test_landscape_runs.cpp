@@ -18,12 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path workDir(const std::string& name) {
-  const fs::path d = test::tmpDir() / "landscape" / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path workDir(const std::string& name) { return test::freshDir("landscape", name); }
 
 // A short VCA run with 4 snapshots and 2 replicas (about a second).
 const char* kAnneal = R"(model: {type: newman_moore, L: 3}

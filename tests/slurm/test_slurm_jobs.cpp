@@ -63,12 +63,7 @@ std::string readText(const fs::path& path) {
   return ss.str();
 }
 
-fs::path workDir(const std::string& name) {
-  const fs::path d = test::tmpDir() / "slurm" / name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path workDir(const std::string& name) { return test::freshDir("slurm", name); }
 
 struct JobInfo {
   std::string state, reason, exit_code;
