@@ -22,7 +22,7 @@ std::string backendName(Backend backend);  // "default", "kokkos", "cuda"
 bool cudaBackendBuilt();
 
 // Empty when `backend` has kernels for `cell` with `sharing`; otherwise why not ("the CUDA backend has
-// no dilated1d kernels", "... no per-site kernels (ansatz.weight_sharing: false)"). kDefault is
+// no dilated1d kernels"; its vanilla kernels run both shared and per-site weights). kDefault is
 // resolved first.
 std::string cellNotCovered(Backend backend, CellKind cell, WeightSharing sharing = WeightSharing::kShared);
 

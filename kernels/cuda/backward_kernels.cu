@@ -6,7 +6,9 @@
 // staging area, so one __syncwarp per position suffices. ∂c, ∂U, ∂d are reduced in registers and then
 // across warps in a fixed order; the weight gradients ∂W_j = Σ_{positions, samples} ∂pre ⊗ [h; onehot]
 // are strided-batched cuBLAS GEMMs over (position, sample) with one batch entry per parameter set
-// (cuda_engine.cu), assembled with the rest by assembleGradientKernel.
+// (cuda_engine.cu), assembled with the rest by assembleGradientKernel. Per-site weights: each position
+// reads its site's rows from global memory (staged once per call by stageBackwardSitesKernel), writes
+// its site's ∂c, ∂U, ∂d row after the position, and the weight products are batched per position.
 #include "cuda/cuda_check.hpp"
 #include "cuda/kernel_common.cuh"
 #include "cuda/launch_plan.cuh"
@@ -20,26 +22,58 @@ namespace {
 // Staged parameter set (backward): per input j the rows i = 0 .. d_h − 1 of W_j restricted to the
 // hidden columns (W_j[i][m] at the tiled column of m), then U_1 − U_0.
 template <class Scalar, int R>
-__device__ void stageBackwardSet(const BackwardArgs<Scalar>& a, const Scalar* __restrict__ theta, Scalar* dst) {
-  const int hpv = tiledRowLength<Scalar, R>(a.n_ig);
-  const int hidden = a.net.hidden, in = hidden + 2;
-  const int rows = a.net.inputs * hidden + 1;
+__device__ void stageBackwardSet(const NetworkArgs& net, int n_ig, const Scalar* __restrict__ theta, Scalar* dst) {
+  const int hpv = tiledRowLength<Scalar, R>(n_ig);
+  const int hidden = net.hidden, in = hidden + 2;
+  const int rows = net.inputs * hidden + 1;
   for (int idx = threadIdx.x; idx < rows * hpv; idx += blockDim.x) {
     const int row = idx / hpv, col = idx - row * hpv;
     int ig = 0;
-    const int r = tiledRow<Scalar, R>(col, a.n_ig, ig);
+    const int r = tiledRow<Scalar, R>(col, n_ig, ig);
     const int m = ig * R + r;
     Scalar value = Scalar(0);
     if (r >= 0 && m < hidden) {
-      if (row < a.net.inputs * hidden) {
+      if (row < net.inputs * hidden) {
         const int j = row / hidden, i = row - j * hidden;
-        value = theta[a.net.weight_offset[j] + i * in + m];
+        value = theta[net.weight_offset[j] + i * in + m];
       } else {
-        value = theta[a.net.u_offset + hidden + m] - theta[a.net.u_offset + m];
+        value = theta[net.u_offset + hidden + m] - theta[net.u_offset + m];
       }
     }
     dst[idx] = value;
   }
+}
+
+// Per-site weights: block (p, site) stages that site's slices of set p into dst [P][N][set_stride].
+template <class Scalar, int R>
+__global__ void stageBackwardSitesKernel(const NetworkArgs net, int n_ig, int set_stride,
+                                         const Scalar* __restrict__ params, Scalar* __restrict__ dst) {
+  const int p = blockIdx.x / net.n_sites, site = blockIdx.x % net.n_sites;
+  stageBackwardSet<Scalar, R>(net.atSite(site), n_ig, params + static_cast<std::size_t>(p) * net.n_params,
+                              dst + static_cast<std::size_t>(blockIdx.x) * set_stride);
+}
+
+// The warp's ∂c, ∂(U_1 − U_0), ∂(d_1 − d_0) summed over the lanes holding the same rows (fixed order:
+// deterministic) and written to `partial` (the accumulators are left summed, not cleared).
+template <int R>
+__device__ __forceinline__ void writePartials(double (&grad_c)[R], double (&grad_u)[R], double& grad_d, int n_ig,
+                                              int hp, int ig, int sg, int lane, double* partial) {
+  for (int offset = n_ig; offset < kWarpSize; offset <<= 1) {
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      grad_c[r] += __shfl_xor_sync(kFullMask, grad_c[r], offset);
+      grad_u[r] += __shfl_xor_sync(kFullMask, grad_u[r], offset);
+    }
+  }
+  for (int offset = 1; offset < kWarpSize; offset <<= 1) grad_d += __shfl_xor_sync(kFullMask, grad_d, offset);
+  if (sg == 0) {
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+      partial[ig * R + r] = grad_c[r];
+      partial[hp + ig * R + r] = grad_u[r];
+    }
+  }
+  if (lane == 0) partial[2 * hp] = grad_d;
 }
 
 template <class Scalar, int R, int C>
@@ -51,7 +85,8 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) backwardKerne
   const int warps = blockDim.x / kWarpSize;
   const int p = blockIdx.x / a.blocks_per_set;
   const int block_in_set = blockIdx.x % a.blocks_per_set;
-  stageBackwardSet<Scalar, R>(a, a.params + static_cast<std::size_t>(p) * a.net.n_params, staged);
+  const bool per_site = a.site_rows != nullptr;  // then the site's rows are read from global memory
+  if (!per_site) stageBackwardSet<Scalar, R>(a.net, n_ig, a.params + static_cast<std::size_t>(p) * a.net.n_params, staged);
   __syncthreads();
 
   const int warp = threadIdx.x / kWarpSize, lane = threadIdx.x % kWarpSize;
@@ -82,16 +117,23 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) backwardKerne
     owner[c] = (c & (n_ig - 1)) == ig;
     weight[c] = valid[c] ? a.weights[static_cast<std::size_t>(p) * a.M + s0 + c] : 0.0;
   }
-  const Scalar* udiff_row = staged + static_cast<std::size_t>(a.net.inputs) * hidden * hpv;
+  const Scalar* rows = staged;
   Scalar udiff[R];
-  loadTiledRow<Scalar, R>(udiff_row, ig, n_ig, udiff);
+  if (!per_site) loadTiledRow<Scalar, R>(rows + static_cast<std::size_t>(a.net.inputs) * hidden * hpv, ig, n_ig, udiff);
   double grad_c[R], grad_u[R], grad_d = 0.0;
 #pragma unroll
   for (int r = 0; r < R; ++r) grad_c[r] = grad_u[r] = 0.0;
   int mismatches = 0;
+  double* partial = a.partials + (static_cast<std::size_t>(p) * a.warps_per_set + warp_in_set) * a.partial_sites *
+                                     a.partial_stride;
 
   for (int k = N - 1; k >= 0; --k) {
     const std::size_t cell0 = (static_cast<std::size_t>(p) * N + k) * a.M + s0;
+    const int site_k = __ldg(a.net.order + k);
+    if (per_site) {
+      rows = a.site_rows + (static_cast<std::size_t>(p) * N + site_k) * a.set_stride;
+      loadTiledRow<Scalar, R>(rows + static_cast<std::size_t>(a.net.inputs) * hidden * hpv, ig, n_ig, udiff);
+    }
     // ∂(w log p(b))/∂δ = w (b − p_up), computed by the sample's owner and shared with its lanes.
     Scalar gd_own[C];
 #pragma unroll
@@ -101,8 +143,7 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) backwardKerne
         const Scalar b = a.acts[(cell0 + c) * a.lda + hidden + 1];
         gd_own[c] = static_cast<Scalar>(weight[c]) * (b - a.probs[cell0 + c]);
         grad_d += static_cast<double>(gd_own[c]);
-        const int site = __ldg(a.net.order + k);
-        if ((a.bits[(static_cast<std::size_t>(p) * a.M + s0 + c) * N + site] != 0) != (b > Scalar(0.5))) ++mismatches;
+        if ((a.bits[(static_cast<std::size_t>(p) * a.M + s0 + c) * N + site_k] != 0) != (b > Scalar(0.5))) ++mismatches;
       }
     }
     Scalar gd[C];
@@ -155,7 +196,7 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) backwardKerne
     for (int j = 0; j < a.net.inputs; ++j) {
       const int q = __ldg(a.net.predecessor + 2 * k + j);
       if (q < 0) continue;
-      const Scalar* wt = staged + static_cast<std::size_t>(j) * hidden * hpv;
+      const Scalar* wt = rows + static_cast<std::size_t>(j) * hidden * hpv;
       Scalar acc[R][C];
 #pragma unroll
       for (int r = 0; r < R; ++r)
@@ -183,33 +224,18 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) backwardKerne
     }
     // No second barrier: the next position stages into the other buffer, and the ring tiles are
     // lane-private.
+    if (per_site) {  // the site's output-layer and bias gradients are complete: its own partial row
+      writePartials<R>(grad_c, grad_u, grad_d, n_ig, hp, ig, sg, lane,
+                       partial + static_cast<std::size_t>(site_k) * a.partial_stride);
+#pragma unroll
+      for (int r = 0; r < R; ++r) grad_c[r] = grad_u[r] = 0.0;
+      grad_d = 0.0;
+    }
   }
 
-  // Reduce over the lanes holding the same rows (fixed order: deterministic), then write the warp's
-  // partial sums.
-  for (int offset = n_ig; offset < kWarpSize; offset <<= 1) {
-#pragma unroll
-    for (int r = 0; r < R; ++r) {
-      grad_c[r] += __shfl_xor_sync(kFullMask, grad_c[r], offset);
-      grad_u[r] += __shfl_xor_sync(kFullMask, grad_u[r], offset);
-    }
-  }
-  for (int offset = 1; offset < kWarpSize; offset <<= 1) {
-    grad_d += __shfl_xor_sync(kFullMask, grad_d, offset);
-    mismatches += __shfl_xor_sync(kFullMask, mismatches, offset);
-  }
-  double* partial = a.partials + (static_cast<std::size_t>(p) * a.warps_per_set + warp_in_set) * a.partial_stride;
-  if (sg == 0) {
-#pragma unroll
-    for (int r = 0; r < R; ++r) {
-      partial[ig * R + r] = grad_c[r];
-      partial[hp + ig * R + r] = grad_u[r];
-    }
-  }
-  if (lane == 0) {
-    partial[2 * hp] = grad_d;
-    if (mismatches > 0) atomicAdd(a.mismatches, mismatches);
-  }
+  if (!per_site) writePartials<R>(grad_c, grad_u, grad_d, n_ig, hp, ig, sg, lane, partial);
+  for (int offset = 1; offset < kWarpSize; offset <<= 1) mismatches += __shfl_xor_sync(kFullMask, mismatches, offset);
+  if (lane == 0 && mismatches > 0) atomicAdd(a.mismatches, mismatches);
 }
 
 // grad[p][j] for every entry: the W_j blocks from cuBLAS's Scalar results, c / U / d from the warps'
@@ -243,6 +269,50 @@ __global__ void assembleGradientKernel(NetworkArgs net, int P, int warps_per_set
   grad[idx] = value;
 }
 
+// Per-site weights: grad[p][j] from the per-site partial rows (c, U, d of each site, added in warp
+// order) and the per-position weight products (site s at position k: ∂W_j(s) = the product of the
+// position q = predecessor_j(k) that k reads, zero without one), weight_grad [inputs][P][N][d_h (d_h + 2)].
+template <class Scalar>
+__global__ void assembleSiteGradientKernel(NetworkArgs net, int P, int warps_per_set, const double* __restrict__ partials,
+                                           int partial_stride, int hp, const Scalar* __restrict__ weight_grad,
+                                           double* __restrict__ grad) {
+  const std::int64_t idx = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (idx >= static_cast<std::int64_t>(P) * net.n_params) return;
+  const int p = static_cast<int>(idx / net.n_params), j = static_cast<int>(idx % net.n_params);
+  const int hidden = net.hidden, N = net.n_sites;
+  int site = 0, local = 0;
+  // Whether j lies in the block [N][site_size] at offset; then its site and index within the slice.
+  auto in_block = [&](int offset, int site_size) {
+    if (j < offset || j >= offset + N * site_size) return false;
+    site = (j - offset) / site_size;
+    local = (j - offset) % site_size;
+    return true;
+  };
+  auto sum = [&](int entry) {
+    double s = 0.0;
+    for (int w = 0; w < warps_per_set; ++w)
+      s += partials[((static_cast<std::size_t>(p) * warps_per_set + w) * N + site) * partial_stride + entry];
+    return s;
+  };
+  double value = 0.0;
+  if (in_block(net.bias_offset, net.bias_site)) {
+    value = sum(local);
+  } else if (in_block(net.u_offset, net.u_site)) {
+    value = (local / hidden == 1 ? 1.0 : -1.0) * sum(hp + local % hidden);
+  } else if (in_block(net.d_offset, net.d_site)) {
+    value = (local == 1 ? 1.0 : -1.0) * sum(2 * hp);
+  } else {
+    for (int input = 0; input < net.inputs; ++input) {
+      if (!in_block(net.weight_offset[input], net.weight_site[input])) continue;
+      const int q = __ldg(net.predecessor + 2 * __ldg(net.position + site) + input);
+      if (q >= 0)
+        value = static_cast<double>(
+            weight_grad[((static_cast<std::size_t>(input) * P + p) * N + q) * net.weight_site[input] + local]);
+    }
+  }
+  grad[idx] = value;
+}
+
 }  // namespace
 
 template <class Scalar>
@@ -268,8 +338,24 @@ void launchAssembleGradient(const BackwardArgs<Scalar>& a, const Scalar* weight_
                             cudaStream_t stream) {
   const std::int64_t entries = static_cast<std::int64_t>(a.P) * a.net.n_params;
   const int threads = 256;
-  assembleGradientKernel<Scalar><<<static_cast<unsigned>((entries + threads - 1) / threads), threads, 0, stream>>>(
-      a.net, a.P, a.warps_per_set, a.partials, a.partial_stride, a.hp, weight_grad, grad);
+  const unsigned blocks = static_cast<unsigned>((entries + threads - 1) / threads);
+  if (a.net.per_site)
+    assembleSiteGradientKernel<Scalar><<<blocks, threads, 0, stream>>>(a.net, a.P, a.warps_per_set, a.partials,
+                                                                       a.partial_stride, a.hp, weight_grad, grad);
+  else
+    assembleGradientKernel<Scalar><<<blocks, threads, 0, stream>>>(a.net, a.P, a.warps_per_set, a.partials,
+                                                                   a.partial_stride, a.hp, weight_grad, grad);
+  VNA_CUDA(cudaGetLastError());
+}
+
+template <class Scalar>
+void launchStageBackwardSites(const Plan& plan, const NetworkArgs& net, const Scalar* params, int P, Scalar* dst,
+                              cudaStream_t stream) {
+  if (P <= 0) return;
+  withTile(plan.rows, plan.samples, [&](auto r, auto) {
+    stageBackwardSitesKernel<Scalar, decltype(r)::value>
+        <<<static_cast<unsigned>(P) * net.n_sites, 128, 0, stream>>>(net, plan.n_ig, plan.set_stride, params, dst);
+  });
   VNA_CUDA(cudaGetLastError());
 }
 
@@ -279,6 +365,9 @@ template void launchBackward<float>(const Plan&, const BackwardArgs<float>&, cud
 template void launchBackward<double>(const Plan&, const BackwardArgs<double>&, cudaStream_t);
 template void launchAssembleGradient<float>(const BackwardArgs<float>&, const float*, double*, cudaStream_t);
 template void launchAssembleGradient<double>(const BackwardArgs<double>&, const double*, double*, cudaStream_t);
+template void launchStageBackwardSites<float>(const Plan&, const NetworkArgs&, const float*, int, float*, cudaStream_t);
+template void launchStageBackwardSites<double>(const Plan&, const NetworkArgs&, const double*, int, double*,
+                                               cudaStream_t);
 
 }  // namespace detail
 }  // namespace cuda

@@ -120,6 +120,13 @@ cuda::NetworkSpec cuda::networkSpecOf(const Lattice& lattice, const ParamLayout&
   spec.bias_offset = layout.block("c").offset;
   spec.u_offset = layout.block("U").offset;
   spec.d_offset = layout.block("d").offset;
+  if (layout.perSite()) {
+    spec.weight_site[0] = layout.block(two_d ? "Wh" : "W").site_size;
+    spec.weight_site[1] = two_d ? layout.block("Wv").site_size : 0;
+    spec.bias_site = layout.block("c").site_size;
+    spec.u_site = layout.block("U").site_size;
+    spec.d_site = layout.block("d").site_size;
+  }
   spec.order = lattice.order;
   spec.predecessor = predecessorTable(lattice, layout.cell, 2);
   return spec;
@@ -129,10 +136,6 @@ template <class Scalar>
 std::unique_ptr<typename RnnEngine<Scalar>::Impl> makeCudaEngineImpl(const EngineConfig& config,
                                                                      const ParamLayout& layout,
                                                                      std::string& description, std::string& why_not) {
-  if (layout.perSite()) {  // chooseBackend asks cellNotCovered first; this keeps the spec honest
-    why_not = cellNotCovered(Backend::kCuda, layout.cell, layout.sharing);
-    return nullptr;
-  }
   const cuda::NetworkSpec spec = cuda::networkSpecOf(config.lattice, layout);
   why_not = cuda::Engine<Scalar>::unsupportedReason(spec);
   if (!why_not.empty()) return nullptr;

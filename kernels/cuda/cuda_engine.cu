@@ -59,6 +59,9 @@ Engine<Scalar>::Engine(const NetworkSpec& spec) : s_(std::make_unique<State>()) 
   host.insert(host.end(), t.reader.begin(), t.reader.end());
   host.insert(host.end(), t.forward_slot.begin(), t.forward_slot.end());
   host.insert(host.end(), t.backward_slot.begin(), t.backward_slot.end());
+  std::vector<int> position(N);
+  for (int k = 0; k < N; ++k) position[spec.order[k]] = k;
+  host.insert(host.end(), position.begin(), position.end());
   s.tables.reserve(host.size());
   s.toDevice(s.tables.data(), host.data(), host.size() * sizeof(int));
   s.net = detail::networkShape(spec, t);
@@ -68,6 +71,7 @@ Engine<Scalar>::Engine(const NetworkSpec& spec) : s_(std::make_unique<State>()) 
   net.reader = net.predecessor + 2 * N;
   net.forward_slot = net.reader + 2 * N;
   net.backward_slot = net.forward_slot + N;
+  net.position = net.backward_slot + N;
   s.planner = detail::Planner<Scalar>(net, s.prop);
 
   if (const char* env = std::getenv("VNA_CUDA_TILE")) {
@@ -116,7 +120,7 @@ std::size_t Engine<Scalar>::workspaceBytes() const {
   const State& s = *s_;
   return s.params.bytes() + s.stream_ids.bytes() + s.bits.bytes() + s.logp.bytes() + s.energies.bytes() +
          s.weights.bytes() + s.grad.bytes() + s.acts.bytes() + s.probs.bytes() + s.dpre.bytes() +
-         s.weight_grad.bytes() + s.partials.bytes() + s.flip_bits.bytes() + s.flip_logp.bytes();
+         s.weight_grad.bytes() + s.partials.bytes() + s.flip_bits.bytes() + s.flip_logp.bytes() + s.site_rows.bytes();
 }
 
 template <class Scalar>
@@ -222,7 +226,12 @@ void Engine<Scalar>::gradientOnDevice(const Scalar* params, int P, const std::ui
   a.dpre[0] = dpre;
   a.dpre[1] = s.spec.inputs > 1 ? dpre + cells * s.ldd() : nullptr;
   a.ldd = s.ldd();
-  a.partials = s.partials.reserve(static_cast<std::size_t>(P) * a.warps_per_set * a.partial_stride);
+  a.partials =
+      s.partials.reserve(static_cast<std::size_t>(P) * a.warps_per_set * a.partial_sites * a.partial_stride);
+  if (s.net.per_site) {
+    a.site_rows = s.site_rows.reserve(static_cast<std::size_t>(P) * N * plan.set_stride);
+    detail::launchStageBackwardSites(plan, s.net, params, P, s.site_rows.data(), s.stream);
+  }
   a.mismatches = s.mismatches.reserve(1);
   VNA_CUDA(cudaMemsetAsync(a.mismatches, 0, sizeof(int), s.stream));
   s.profile.backward_plan = plan.describe();
@@ -231,20 +240,29 @@ void Engine<Scalar>::gradientOnDevice(const Scalar* params, int P, const std::ui
   s.record(3);
 
   // ∂W_j[i][t] = Σ_{q, s} A[q][s][t] D_j[q][s][i]: C = A · D_j^T, (d_h + 2) × d_h, column-major with
-  // ldc = d_h + 2, which is W_j's row-major [d_h][d_h + 2] block of the parameter vector.
-  Scalar* weight_grad = s.weight_grad.reserve(static_cast<std::size_t>(P) * n);
+  // ldc = d_h + 2, which is W_j's row-major [d_h][d_h + 2] block of the parameter vector. Shared weights:
+  // one product per set over all (q, s), written into the set's W_j block. Per-site weights: one
+  // product per (set, q) over the samples, [inputs][P][N][d_h (d_h + 2)], placed at the reader's site
+  // by the assembly.
+  const bool per_site = s.net.per_site;
+  const std::size_t block = static_cast<std::size_t>(hidden) * (hidden + 2);
+  Scalar* weight_grad = s.weight_grad.reserve(per_site ? s.spec.inputs * static_cast<std::size_t>(P) * N * block
+                                                       : static_cast<std::size_t>(P) * n);
   const Scalar one = 1, zero = 0;
-  const long long k_cols = static_cast<long long>(N) * M;
+  const long long k_cols = per_site ? M : static_cast<long long>(N) * M;
+  const int batch = per_site ? P * N : P;
   for (int j = 0; j < s.spec.inputs; ++j) {
     const int m = hidden + 2, nn = hidden;
+    Scalar* c = per_site ? weight_grad + j * static_cast<std::size_t>(P) * N * block : weight_grad + s.net.weight_offset[j];
+    const long long c_stride = per_site ? static_cast<long long>(block) : static_cast<long long>(n);
     if constexpr (std::is_same<Scalar, float>::value) {
       VNA_CUBLAS(cublasSgemmStridedBatched(s.cublas, CUBLAS_OP_N, CUBLAS_OP_T, m, nn, static_cast<int>(k_cols), &one,
-                                           a.acts, a.lda, k_cols * a.lda, a.dpre[j], a.ldd, k_cols * a.ldd, &zero,
-                                           weight_grad + s.net.weight_offset[j], hidden + 2, n, P));
+                                           a.acts, a.lda, k_cols * a.lda, a.dpre[j], a.ldd, k_cols * a.ldd, &zero, c,
+                                           hidden + 2, c_stride, batch));
     } else {
       VNA_CUBLAS(cublasDgemmStridedBatched(s.cublas, CUBLAS_OP_N, CUBLAS_OP_T, m, nn, static_cast<int>(k_cols), &one,
-                                           a.acts, a.lda, k_cols * a.lda, a.dpre[j], a.ldd, k_cols * a.ldd, &zero,
-                                           weight_grad + s.net.weight_offset[j], hidden + 2, n, P));
+                                           a.acts, a.lda, k_cols * a.lda, a.dpre[j], a.ldd, k_cols * a.ldd, &zero, c,
+                                           hidden + 2, c_stride, batch));
     }
   }
   detail::launchAssembleGradient(a, weight_grad, grad, s.stream);

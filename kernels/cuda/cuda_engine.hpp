@@ -1,5 +1,5 @@
 #pragma once
-// The native CUDA engine for the vanilla RNN cells (vanilla1d, vanilla2d): the batched sample /
+// The native CUDA engine for the vanilla RNN cells (vanilla1d, vanilla2d; shared or per-site weights): the batched sample /
 // logProb / gradient of RnnEngine (rnn_engine.hpp) as fused CUDA kernels plus cuBLAS. This header is
 // plain C++ with raw pointers, so that nvcc never compiles Kokkos and the Kokkos side never needs CUDA
 // headers; RnnEngine reaches it through cuda_backend.cpp. Files: forward_kernels.cu and
@@ -29,8 +29,13 @@ struct NetworkSpec {
   std::size_t n_params = 0;
   std::size_t weight_offset[2] = {0, 0};  // W_j [d_h][d_h + 2], row-major ([h; onehot(b)] columns)
   std::size_t bias_offset = 0, u_offset = 0, d_offset = 0;
+  // Per-site weights (ansatz.weight_sharing: false): every block is [N][its shape] and site i's slice
+  // starts at offset + i · (entries of one slice); all zero for shared weights.
+  std::size_t weight_site[2] = {0, 0};
+  std::size_t bias_site = 0, u_site = 0, d_site = 0;
   std::vector<int> order;        // order[k] = site of autoregressive position k
   std::vector<int> predecessor;  // [k * 2 + j] = position read by input j at position k (−1: none)
+  bool perSite() const { return bias_site != 0; }
 };
 
 struct Counters {

@@ -23,7 +23,7 @@ struct Engine<Scalar>::State {
   cublasHandle_t cublas = nullptr;
   detail::NetworkArgs net;
   detail::Planner<Scalar> planner;
-  DeviceBuffer<int> tables;  // order, predecessor, reader, forward_slot, backward_slot
+  DeviceBuffer<int> tables;  // order, predecessor, reader, forward_slot, backward_slot, position
   // The Hamiltonian's rows (HamiltonianRows) for fused energies.
   bool have_hamiltonian = false;
   DeviceBuffer<int> term_offsets, term_sites, field_sites;
@@ -37,6 +37,8 @@ struct Engine<Scalar>::State {
   // Kept activations and the backward workspaces.
   DeviceBuffer<Scalar> acts, probs, dpre, weight_grad;
   DeviceBuffer<double> partials;
+  // Per-site weights: every site's rows in the layout of the kernel about to run ([P][N][set stride]).
+  DeviceBuffer<Scalar> site_rows;
   DeviceBuffer<int> mismatches;
   // flipRatioSumsOnDevice's blocks of flipped configurations and their log p.
   DeviceBuffer<std::uint8_t> flip_bits;
@@ -95,6 +97,10 @@ struct Engine<Scalar>::State {
       }
       a.net = net;
       detail::applyPlan(plan, a);
+      if (net.per_site) {
+        a.site_rows = site_rows.reserve(static_cast<std::size_t>(a.P) * spec.n_sites * plan.set_stride);
+        detail::launchStageForwardSites(plan, net, a.params, a.P, site_rows.data(), stream);
+      }
       profile.forward_plan = plan.describe();
       detail::launchForward(plan, a, stream);
     }

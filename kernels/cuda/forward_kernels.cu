@@ -8,7 +8,9 @@
 // order's vertical predecessor lies up to one row back, so a 2D lattice needs L slots, a chain one.
 // All exchanges are inside the warp (__syncwarp and shuffles), so warps run the whole lattice sweep
 // without block barriers; the block only shares the staged weights of the parameter sets its warps
-// touch. Per position: the GEMM [d_h × (d_h+2)] · [h; onehot] for each present predecessor from shared
+// touch. Per-site weights do not fit in shared memory: stageForwardSitesKernel writes every site's rows
+// in the same tiled layout to global memory once per call, and each warp reads its current site's rows
+// from there (through L1/L2) at every position. Per position: the GEMM [d_h × (d_h+2)] · [h; onehot] for each present predecessor from shared
 // memory, ELU, the output logit by a butterfly over the n_ig lanes, and the draw by the sample's owner
 // lane (Philox counter computed before the GEMM so its latency hides behind it). log p is accumulated
 // in double; the energy of the sample is evaluated at the end from its bits packed in shared memory.
@@ -29,31 +31,52 @@ struct PackedBits {
 };
 
 // Staged parameter set (forward): per input j the rows t = 0 .. d_h + 1 of W_j^T (W_j[i][t] at tiled
-// column of i), then c, U_1 − U_0, and d_1 − d_0 (first element of the last row).
+// column of i), then c, U_1 − U_0, and d_1 − d_0 (first element of the last row). `net` gives the
+// offsets of the blocks read (NetworkArgs::atSite for one site's slices).
 template <class Scalar, int R>
-__device__ void stageForwardSet(const ForwardArgs<Scalar>& a, const Scalar* __restrict__ theta, Scalar* dst) {
-  const int hpv = tiledRowLength<Scalar, R>(a.n_ig);
-  const int in = a.net.hidden + 2;
-  const int rows = a.net.inputs * in + 3;
+__device__ void stageForwardSet(const NetworkArgs& net, int n_ig, const Scalar* __restrict__ theta, Scalar* dst) {
+  const int hpv = tiledRowLength<Scalar, R>(n_ig);
+  const int in = net.hidden + 2;
+  const int rows = net.inputs * in + 3;
   for (int idx = threadIdx.x; idx < rows * hpv; idx += blockDim.x) {
     const int row = idx / hpv, col = idx - row * hpv;
     int ig = 0;
-    const int r = tiledRow<Scalar, R>(col, a.n_ig, ig);
+    const int r = tiledRow<Scalar, R>(col, n_ig, ig);
     const int i = ig * R + r;
     Scalar value = Scalar(0);
-    if (r >= 0 && i < a.net.hidden) {
-      if (row < a.net.inputs * in) {
+    if (r >= 0 && i < net.hidden) {
+      if (row < net.inputs * in) {
         const int j = row / in, t = row - j * in;
-        value = theta[a.net.weight_offset[j] + i * in + t];
-      } else if (row == a.net.inputs * in) {
-        value = theta[a.net.bias_offset + i];
-      } else if (row == a.net.inputs * in + 1) {
-        value = theta[a.net.u_offset + a.net.hidden + i] - theta[a.net.u_offset + i];
+        value = theta[net.weight_offset[j] + i * in + t];
+      } else if (row == net.inputs * in) {
+        value = theta[net.bias_offset + i];
+      } else if (row == net.inputs * in + 1) {
+        value = theta[net.u_offset + net.hidden + i] - theta[net.u_offset + i];
       }
     }
-    if (row == a.net.inputs * in + 2 && col == 0) value = theta[a.net.d_offset + 1] - theta[a.net.d_offset];
+    if (row == net.inputs * in + 2 && col == 0) value = theta[net.d_offset + 1] - theta[net.d_offset];
     dst[idx] = value;
   }
+}
+
+// Per-site weights: block (p, site) stages that site's slices of set p into dst [P][N][set_stride].
+template <class Scalar, int R>
+__global__ void stageForwardSitesKernel(const NetworkArgs net, int n_ig, int set_stride,
+                                        const Scalar* __restrict__ params, Scalar* __restrict__ dst) {
+  const int p = blockIdx.x / net.n_sites, site = blockIdx.x % net.n_sites;
+  stageForwardSet<Scalar, R>(net.atSite(site), n_ig, params + static_cast<std::size_t>(p) * net.n_params,
+                             dst + static_cast<std::size_t>(blockIdx.x) * set_stride);
+}
+
+// The output layer's rows of a staged set: c, U_1 − U_0 (tiled) and d_1 − d_0.
+template <class Scalar, int R>
+__device__ __forceinline__ void loadOutputRows(const Scalar* W, int inputs, int hidden, int hpv, int ig, int n_ig,
+                                               Scalar (&bias)[R], Scalar (&udiff)[R], Scalar& ddiff) {
+  const Scalar* bias_row = W + static_cast<std::size_t>(inputs) * (hidden + 2) * hpv;
+  const Scalar* udiff_row = bias_row + hpv;
+  ddiff = udiff_row[hpv];
+  loadTiledRow<Scalar, R>(bias_row, ig, n_ig, bias);
+  loadTiledRow<Scalar, R>(udiff_row, ig, n_ig, udiff);
 }
 
 // Launch bound (256 threads, 1 block): the shared-memory ring, not registers, limits the warps per SM,
@@ -70,9 +93,11 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) forwardKernel
   const int p_lo = static_cast<int>(block_lane0 / a.m_pad);
   const std::int64_t block_end = std::min<std::int64_t>(block_lane0 + static_cast<std::int64_t>(warps) * spw, total);
   const int p_hi = static_cast<int>((block_end - 1) / a.m_pad);
-  for (int g = 0; g <= p_hi - p_lo; ++g)
-    stageForwardSet<Scalar, R>(a, a.params + static_cast<std::size_t>(p_lo + g) * a.net.n_params,
-                               staged + static_cast<std::size_t>(g) * a.set_stride);
+  const bool per_site = a.site_rows != nullptr;
+  if (!per_site)
+    for (int g = 0; g <= p_hi - p_lo; ++g)
+      stageForwardSet<Scalar, R>(a.net, n_ig, a.params + static_cast<std::size_t>(p_lo + g) * a.net.n_params,
+                                 staged + static_cast<std::size_t>(g) * a.set_stride);
   __syncthreads();
 
   const int warp = threadIdx.x / kWarpSize, lane = threadIdx.x % kWarpSize;
@@ -84,7 +109,8 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) forwardKernel
   // Lanes past the batch compute on the last set and write nothing.
   const int p = in_range ? static_cast<int>(my_lane0 / a.m_pad) : a.P - 1;
   const int s0 = in_range ? static_cast<int>(my_lane0 % a.m_pad) : 0;
-  const Scalar* W = staged + static_cast<std::size_t>(p - p_lo) * a.set_stride;
+  // Per site: W is the current site's rows in global memory, reloaded at every position.
+  const Scalar* W = per_site ? nullptr : staged + static_cast<std::size_t>(p - p_lo) * a.set_stride;
   Scalar* ring = reinterpret_cast<Scalar*>(smem + a.weights_bytes + static_cast<std::size_t>(warp) * a.warp_bytes);
   std::uint32_t* packed = reinterpret_cast<std::uint32_t*>(ring + a.ring_scalars);
   const int slot_rows = hp + 1;
@@ -106,16 +132,16 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) forwardKernel
   for (int c = 0; c < C; ++c) lp[c] = 0.0;
 
   const int in = hidden + 2;
-  const Scalar* bias_row = W + static_cast<std::size_t>(a.net.inputs) * in * hpv;
-  const Scalar* udiff_row = bias_row + hpv;
-  const Scalar ddiff = udiff_row[hpv];
-  Scalar bias[R], udiff[R];
-  loadTiledRow<Scalar, R>(bias_row, ig, n_ig, bias);
-  loadTiledRow<Scalar, R>(udiff_row, ig, n_ig, udiff);
+  Scalar bias[R], udiff[R], ddiff = Scalar(0);
+  if (!per_site) loadOutputRows<Scalar, R>(W, a.net.inputs, hidden, hpv, ig, n_ig, bias, udiff, ddiff);
   __syncwarp();
 
   for (int k = 0; k < N; ++k) {
     const int site = __ldg(a.net.order + k);
+    if (per_site) {
+      W = a.site_rows + (static_cast<std::size_t>(p) * N + site) * a.set_stride;
+      loadOutputRows<Scalar, R>(W, a.net.inputs, hidden, hpv, ig, n_ig, bias, udiff, ddiff);
+    }
     float u[C];
     if (a.sampling) {
 #pragma unroll
@@ -241,10 +267,24 @@ void launchForward(const Plan& plan, const ForwardArgs<Scalar>& a, cudaStream_t 
   VNA_CUDA(cudaGetLastError());
 }
 
+template <class Scalar>
+void launchStageForwardSites(const Plan& plan, const NetworkArgs& net, const Scalar* params, int P, Scalar* dst,
+                             cudaStream_t stream) {
+  if (P <= 0) return;
+  withTile(plan.rows, plan.samples, [&](auto r, auto) {
+    stageForwardSitesKernel<Scalar, decltype(r)::value>
+        <<<static_cast<unsigned>(P) * net.n_sites, 128, 0, stream>>>(net, plan.n_ig, plan.set_stride, params, dst);
+  });
+  VNA_CUDA(cudaGetLastError());
+}
+
 template const void* forwardKernelHandle<float>(int, int);
 template const void* forwardKernelHandle<double>(int, int);
 template void launchForward<float>(const Plan&, const ForwardArgs<float>&, cudaStream_t);
 template void launchForward<double>(const Plan&, const ForwardArgs<double>&, cudaStream_t);
+template void launchStageForwardSites<float>(const Plan&, const NetworkArgs&, const float*, int, float*, cudaStream_t);
+template void launchStageForwardSites<double>(const Plan&, const NetworkArgs&, const double*, int, double*,
+                                              cudaStream_t);
 
 }  // namespace detail
 }  // namespace cuda

@@ -171,12 +171,28 @@ struct NetworkArgs {
   int n_sites = 0, hidden = 0, inputs = 1, n_params = 0;
   int weight_offset[2] = {0, 0};
   int bias_offset = 0, u_offset = 0, d_offset = 0;
+  // Per-site weights: entries of one site's slice of each block (all zero when shared, NetworkSpec).
+  bool per_site = false;
+  int weight_site[2] = {0, 0};
+  int bias_site = 0, u_site = 0, d_site = 0;
   const int* order = nullptr;        // [N]
+  const int* position = nullptr;     // [N]: position[order[k]] = k
   const int* predecessor = nullptr;  // [N][2]
   const int* reader = nullptr;       // [N][2]: the position reading k through input j (−1: none)
   const int* forward_slot = nullptr;   // [N]
   const int* backward_slot = nullptr;  // [N] (−1: no later reader, ∂h only from its own output)
   int forward_slots = 1, backward_slots = 0;
+
+  // The offsets of site i's slices (the shared blocks themselves when not per site).
+  __host__ __device__ NetworkArgs atSite(int site) const {
+    NetworkArgs s = *this;
+    if (!per_site) return s;
+    for (int j = 0; j < 2; ++j) s.weight_offset[j] += site * weight_site[j];
+    s.bias_offset += site * bias_site;
+    s.u_offset += site * u_site;
+    s.d_offset += site * d_site;
+    return s;
+  }
 };
 
 template <class Scalar>
@@ -186,6 +202,9 @@ struct ForwardArgs {
   int set_stride = 0, sets_per_block = 1;
   int weights_bytes = 0, warp_bytes = 0, ring_scalars = 0, packed_words = 0;
   const Scalar* params = nullptr;
+  // Per-site weights: every site's staged rows in global memory [P][N][set_stride] (read per position;
+  // they do not fit in shared memory), null when shared.
+  const Scalar* site_rows = nullptr;
   int P = 0, M = 0, m_pad = 0;
   bool sampling = false;
   RngKey key{0, 0};
@@ -208,6 +227,7 @@ struct BackwardArgs {
   int set_stride = 0, weights_bytes = 0, warp_bytes = 0;
   int warps_per_set = 0, blocks_per_set = 0;
   const Scalar* params = nullptr;
+  const Scalar* site_rows = nullptr;  // per-site weights, as in ForwardArgs
   int P = 0, M = 0;
   const Scalar* acts = nullptr;
   const Scalar* probs = nullptr;
@@ -216,8 +236,10 @@ struct BackwardArgs {
   const double* weights = nullptr;
   Scalar* dpre[2] = {nullptr, nullptr};  // [P][N][M][ldd]: ∂pre of the position reading q through input j
   int ldd = 0;
-  double* partials = nullptr;  // [P][warps_per_set][2 hp + 1]: ∂c, ∂(U_1 − U_0), ∂(d_1 − d_0)
-  int partial_stride = 0;
+  // [P][warps_per_set][partial_sites][2 hp + 1]: ∂c, ∂(U_1 − U_0), ∂(d_1 − d_0) (per site: one row per
+  // site, written after its position; shared: one row)
+  double* partials = nullptr;
+  int partial_stride = 0, partial_sites = 1;
   int* mismatches = nullptr;
 };
 

@@ -80,6 +80,12 @@ NetworkArgs networkShape(const NetworkSpec& spec, const SlotTables& slots) {
   net.bias_offset = static_cast<int>(spec.bias_offset);
   net.u_offset = static_cast<int>(spec.u_offset);
   net.d_offset = static_cast<int>(spec.d_offset);
+  net.per_site = spec.perSite();
+  net.weight_site[0] = static_cast<int>(spec.weight_site[0]);
+  net.weight_site[1] = static_cast<int>(spec.weight_site[1]);
+  net.bias_site = static_cast<int>(spec.bias_site);
+  net.u_site = static_cast<int>(spec.u_site);
+  net.d_site = static_cast<int>(spec.d_site);
   net.forward_slots = slots.forward_slots;
   net.backward_slots = slots.backward_slots;
   return net;
@@ -133,8 +139,9 @@ std::string sharedMemoryProblem(const NetworkArgs& net, const cudaDeviceProp& pr
   for (const Tile& tile : compiledTiles()) {
     TileGeometry g;
     if (tile.samples != 1 || !tileGeometry(net.hidden, tile.rows, tile.samples, g)) continue;
-    best = std::min(best, std::max(forwardSharedMemory<Scalar>(net, g, true).bytes(2, 1),
-                                   backwardSharedMemory<Scalar>(net, g).bytes(1, 1)));
+    const int sets = net.per_site ? 0 : 1;
+    best = std::min(best, std::max(forwardSharedMemory<Scalar>(net, g, true).bytes(2 * sets, 1),
+                                   backwardSharedMemory<Scalar>(net, g).bytes(sets, 1)));
   }
   if (best <= prop.sharedMemPerBlockOptin) return std::string();
   return "its row buffer (" + std::to_string(net.forward_slots) + " slots of " + std::to_string(net.hidden) +
@@ -176,7 +183,7 @@ bool Planner<Scalar>::evaluate(Kernel kind, int P, int M, bool energies, int war
   }
   c.set_stride = m.set_stride;
   c.warp_bytes = m.warp_bytes;
-  c.smem_bytes = m.bytes(c.sets_per_block, warps_per_block);
+  c.smem_bytes = m.bytes(net_.per_site ? 0 : c.sets_per_block, warps_per_block);
   if (c.smem_bytes > prop_.sharedMemPerBlockOptin) return false;
   const void* fn = forward ? forwardKernelHandle<Scalar>(R, C) : backwardKernelHandle<Scalar>(R, C);
   VNA_CUDA(cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize,
@@ -188,8 +195,11 @@ bool Planner<Scalar>::evaluate(Kernel kind, int P, int M, bool energies, int war
   // Cost model (relative; calibrated on the GPU with tools/bench): per warp and position, the GEMM
   // issues R·C FMAs and (chunks of R + vectors of C) shared loads per input column, plus the logit,
   // draw and bookkeeping. An SM partition issues one instruction per cycle; one warp alone reaches
-  // about half of that, two or more about all of it.
-  const int loads = RowTiling<Scalar, R>::chunks() + (C * static_cast<int>(sizeof(Scalar)) + 15) / 16;
+  // about half of that, two or more about all of it. Per-site weight rows come from L1/L2 instead of
+  // shared memory: counted 4 times a shared load (an uncalibrated guess: no GPU run yet), which favours
+  // tiles with more samples per lane (each weight row read serves C samples).
+  const double weight_loads = RowTiling<Scalar, R>::chunks() * (net_.per_site ? 4.0 : 1.0);
+  const double loads = weight_loads + (C * static_cast<int>(sizeof(Scalar)) + 15) / 16;
   const double per_position = static_cast<double>(inputs) * hidden * (R * C + loads) * (forward ? 1.0 : 2.0) +
                               12.0 * R * C + 8.0 * C * std::log2(static_cast<double>(g.n_ig)) +
                               120.0 * ((C + g.n_ig - 1) / g.n_ig);

@@ -54,7 +54,8 @@ struct TileGeometry {
 bool tileGeometry(int hidden, int rows, int samples, TileGeometry& g);
 
 // Dynamic shared memory of a kernel: per staged parameter set and per warp; a block of `sets` sets
-// and `warps` warps needs bytes(sets, warps).
+// and `warps` warps needs bytes(sets, warps). Per-site weights stay in global memory (0 sets); the set
+// stride is then that of their staged rows there.
 struct SharedMemory {
   int set_stride = 0;  // Scalars per staged set
   std::size_t set_bytes = 0, warp_bytes = 0;
@@ -103,7 +104,7 @@ void applyPlan(const Plan& plan, ForwardArgs<Scalar>& a) {
   a.spw = plan.spw;
   a.set_stride = plan.set_stride;
   a.sets_per_block = plan.sets_per_block;
-  a.weights_bytes = static_cast<int>(static_cast<std::size_t>(plan.sets_per_block) * plan.set_stride * sizeof(Scalar));
+  a.weights_bytes = a.net.per_site ? 0 : static_cast<int>(static_cast<std::size_t>(plan.sets_per_block) * plan.set_stride * sizeof(Scalar));
   a.warp_bytes = static_cast<int>(plan.warp_bytes);
   a.ring_scalars = a.net.forward_slots * (plan.hp + 1) * plan.spw;
   a.m_pad = (a.M + plan.samples - 1) / plan.samples * plan.samples;
@@ -114,11 +115,12 @@ void applyPlan(const Plan& plan, BackwardArgs<Scalar>& a) {
   a.hp = plan.hp;
   a.spw = plan.spw;
   a.set_stride = plan.set_stride;
-  a.weights_bytes = static_cast<int>(static_cast<std::size_t>(plan.set_stride) * sizeof(Scalar));
+  a.weights_bytes = a.net.per_site ? 0 : static_cast<int>(static_cast<std::size_t>(plan.set_stride) * sizeof(Scalar));
   a.warp_bytes = static_cast<int>(plan.warp_bytes);
   a.warps_per_set = (a.M + plan.spw - 1) / plan.spw;
   a.blocks_per_set = (a.warps_per_set + plan.warps_per_block - 1) / plan.warps_per_block;
   a.partial_stride = 2 * plan.hp + 1;
+  a.partial_sites = a.net.per_site ? a.net.n_sites : 1;
 }
 
 // forward_kernels.cu / backward_kernels.cu: the launches (on `stream`), and the kernel of tile R × C
@@ -130,6 +132,13 @@ void launchBackward(const Plan& plan, const BackwardArgs<Scalar>& a, cudaStream_
 template <class Scalar>
 void launchAssembleGradient(const BackwardArgs<Scalar>& a, const Scalar* weight_grad, double* grad,
                             cudaStream_t stream);
+// Per-site weights: every site's rows as the plan's kernel reads them, dst [P][N][plan.set_stride].
+template <class Scalar>
+void launchStageForwardSites(const Plan& plan, const NetworkArgs& net, const Scalar* params, int P, Scalar* dst,
+                             cudaStream_t stream);
+template <class Scalar>
+void launchStageBackwardSites(const Plan& plan, const NetworkArgs& net, const Scalar* params, int P, Scalar* dst,
+                              cudaStream_t stream);
 template <class Scalar>
 const void* forwardKernelHandle(int rows, int samples);
 template <class Scalar>

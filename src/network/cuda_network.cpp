@@ -31,22 +31,35 @@ class CudaNetwork final : public Network::Impl {
               std::vector<double>& flip_sums) override {
     P_ = static_cast<int>(sets.count());
     M_ = M;
-    stage(sets, stream_ids);
     const std::size_t PM = static_cast<std::size_t>(P_) * M;
     // Configurations are written only where something reads them afterwards.
     const bool keep_bits = needs.gradient || needs.flip_ratios || needs.configurations;
     std::uint8_t* bits = keep_bits ? bits_.reserve(std::max<std::size_t>(1, PM * N_)) : nullptr;
     double* d_logp = logp_.reserve(std::max<std::size_t>(1, PM));
     double* d_energies = energies_.reserve(std::max<std::size_t>(1, PM));
+    double* sums = needs.flip_ratios ? sums_.reserve(std::max<std::size_t>(1, PM)) : nullptr;
     const cuda::Counters c{counters.seed, counters.step, counters.first_sample};
-    engine_.sampleOnDevice(params_.data(), P_, ids_.data(), c, M, bits, d_logp, d_energies, needs.gradient);
+    stageIds(stream_ids);
+    // Plane points are expanded on the device in waves of at most kPlaneWaveBytes of parameters (a
+    // per-site network at 40×40 has 83 MB of them per point), each sampled on its own: a sample does
+    // not depend on the batch it is drawn in. The gradient needs every set at once (explicit sets).
+    const int wave = sets.isExplicit() || needs.gradient
+                         ? std::max(1, P_)
+                         : static_cast<int>(std::clamp<std::size_t>(kPlaneWaveBytes / (n_ * sizeof(Scalar)), 1,
+                                                                    std::max<std::size_t>(1, P_)));
+    for (int first = 0; first < P_; first += wave) {
+      const int count = std::min(wave, P_ - first);
+      stageParams(sets, first, count);
+      const std::size_t at = static_cast<std::size_t>(first) * M;
+      std::uint8_t* wave_bits = bits != nullptr ? bits + at * N_ : nullptr;
+      engine_.sampleOnDevice(params_.data(), count, ids_.data() + first, c, M, wave_bits, d_logp + at,
+                             d_energies + at, needs.gradient);
+      if (needs.flip_ratios)
+        engine_.flipRatioSumsOnDevice(params_.data(), count, wave_bits, M, d_logp + at, sums + at);
+    }
     download(logp, d_logp, PM);
     download(energies, d_energies, PM);
-    if (needs.flip_ratios) {
-      double* sums = sums_.reserve(std::max<std::size_t>(1, PM));
-      engine_.flipRatioSumsOnDevice(params_.data(), P_, bits, M, d_logp, sums);
-      download(flip_sums, sums, PM);
-    }
+    if (needs.flip_ratios) download(flip_sums, sums, PM);
   }
 
   void configurations(std::vector<std::uint8_t>& bits) override {
@@ -78,24 +91,34 @@ class CudaNetwork final : public Network::Impl {
     engine_.copyToHost(host.data(), device, count * sizeof(double));
   }
 
-  void stage(const ParameterSets& sets, const std::vector<std::uint32_t>& stream_ids) {
-    const std::size_t P = sets.count();
-    Scalar* params = params_.reserve(std::max<std::size_t>(1, P * n_));
+  static constexpr std::size_t kPlaneWaveBytes = std::size_t(256) << 20;
+
+  // Sets first .. first + count − 1 into params_ (explicit sets: all of them, first = 0).
+  void stageParams(const ParameterSets& sets, int first, int count) {
+    Scalar* params = params_.reserve(std::max<std::size_t>(1, static_cast<std::size_t>(count) * n_));
     if (sets.isExplicit()) {
-      host_params_.resize(P * n_);
+      host_params_.resize(sets.count() * n_);
       roundSets(sets, host_params_.data());
       engine_.copyToDevice(params, host_params_.data(), host_params_.size() * sizeof(Scalar));
-    } else {
-      if (cache_.planeChanged(*sets.plane()))
-        engine_.copyToDevice(plane_.reserve(3 * n_), cache_.planeRows().data(), 3 * n_ * sizeof(double));
-      const std::vector<double> coeffs = StagingCache::coefficients(sets);
-      double* d_coeffs = coeffs_.reserve(std::max<std::size_t>(1, coeffs.size()));
-      engine_.copyToDevice(d_coeffs, coeffs.data(), coeffs.size() * sizeof(double));
-      engine_.expandPlaneOnDevice(plane_.data(), d_coeffs, static_cast<int>(P), params);
+      return;
     }
+    if (cache_.planeChanged(*sets.plane()))
+      engine_.copyToDevice(plane_.reserve(3 * n_), cache_.planeRows().data(), 3 * n_ * sizeof(double));
+    // [α; β] of the wave ([2][count]), the layout expandPlaneOnDevice reads.
+    std::vector<double> coeffs(2 * static_cast<std::size_t>(count));
+    for (int k = 0; k < count; ++k) {
+      coeffs[k] = sets.alpha()[first + k];
+      coeffs[count + k] = sets.beta()[first + k];
+    }
+    double* d_coeffs = coeffs_.reserve(std::max<std::size_t>(1, coeffs.size()));
+    engine_.copyToDevice(d_coeffs, coeffs.data(), coeffs.size() * sizeof(double));
+    engine_.expandPlaneOnDevice(plane_.data(), d_coeffs, count, params);
+  }
+
+  void stageIds(const std::vector<std::uint32_t>& stream_ids) {
     if (cache_.idsChanged(stream_ids)) {
-      std::uint32_t* ids = ids_.reserve(std::max<std::size_t>(1, P));
-      engine_.copyToDevice(ids, stream_ids.data(), P * sizeof(std::uint32_t));
+      std::uint32_t* ids = ids_.reserve(std::max<std::size_t>(1, stream_ids.size()));
+      engine_.copyToDevice(ids, stream_ids.data(), stream_ids.size() * sizeof(std::uint32_t));
     }
   }
 
@@ -125,10 +148,6 @@ std::unique_ptr<Network::Impl> makeCuda(const cuda::NetworkSpec& spec, const Ham
 std::unique_ptr<Network::Impl> makeCudaNetwork(const AnsatzSpec& ansatz, const Lattice& lattice,
                                                const Hamiltonian& hamiltonian, std::string& description,
                                                std::string& why_not) {
-  if (ansatz.sharing == WeightSharing::kPerSite) {  // chooseBackend asks cellNotCovered first
-    why_not = cellNotCovered(Backend::kCuda, ansatz.cell, ansatz.sharing);
-    return nullptr;
-  }
   const cuda::NetworkSpec spec = cuda::networkSpecOf(lattice, ansatzLayout(ansatz, lattice.numSites()));
   if (ansatz.precision == Precision::kDouble) return makeCuda<double>(spec, hamiltonian, description, why_not);
   return makeCuda<float>(spec, hamiltonian, description, why_not);

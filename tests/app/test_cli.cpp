@@ -28,7 +28,7 @@ struct BadInput {
   std::string extra_args;   // after the config path
   std::vector<std::string> fragments;  // expected in the message
   std::string command = "exact";
-  std::string env;          // NAME=value for the job
+  std::string env = "";     // NAME=value for the job
 };
 
 class BadInputTest : public ::testing::TestWithParam<std::tuple<BadInput, int>> {};

@@ -40,9 +40,11 @@ using DoubleView = Kokkos::View<double**, Kokkos::LayoutRight, MemSpace>;
     if (cuda::deviceCount(&why_no_gpu) == 0) GTEST_SKIP() << "no CUDA device: " << why_no_gpu; \
   } while (0)
 
-EngineConfig configOf(CellKind cell, int hidden, const Lattice& lattice, Backend backend) {
+EngineConfig configOf(CellKind cell, int hidden, const Lattice& lattice, Backend backend,
+                      WeightSharing sharing = WeightSharing::kShared) {
   EngineConfig c{cell, hidden, lattice};
   c.backend = backend;
+  c.sharing = sharing;
   return c;
 }
 
@@ -110,24 +112,28 @@ TEST_F(CudaBackend, OtherCellsFallBackToKokkos) {
   }
 }
 
-// Every compiled tile draws the Kokkos backend's samples (up to float rounding, as above).
+// Every compiled tile draws the Kokkos backend's samples (up to float rounding, as above), with shared
+// and with per-site weights (staged per tile in a different layout).
 TEST_F(CudaBackend, EveryTileAgreesWithKokkos) {
   const Lattice lattice = Lattice::square(6, 6);
-  RnnEngine<float> cpu(configOf(CellKind::kVanilla2d, 40, lattice, Backend::kKokkos));
-  const int P = 2, M = 40, N = 36;
-  auto params = initialParams<float>(cpu.layout(), P, 9, 2.0);
-  BitsView ref("ref", P, M, N);
-  DoubleView lref("lref", P, M);
-  cpu.sample(Space(), params, streams(P), SampleCounters{5, 5, 0}, ref, lref);
-  for (const char* tile : {"2,1", "2,2", "2,4", "4,1", "4,2", "4,4", "5,1", "5,2", "5,4", "8,1", "8,2", "8,4"}) {
-    ASSERT_EQ(setenv("VNA_CUDA_TILE", tile, 1), 0);
-    RnnEngine<float> gpu(configOf(CellKind::kVanilla2d, 40, lattice, Backend::kCuda));
-    unsetenv("VNA_CUDA_TILE");
-    BitsView bits("bits", P, M, N);
-    DoubleView logp("logp", P, M);
-    gpu.sample(Space(), params, streams(P), SampleCounters{5, 5, 0}, bits, logp);
-    // Origin: as in EngineAgreement.SamplesAgreeWithKokkos (tests/engine).
-    EXPECT_GE(siteAgreement(bits, ref), 0.999) << "tile " << tile;
+  for (WeightSharing sharing : {WeightSharing::kShared, WeightSharing::kPerSite}) {
+    RnnEngine<float> cpu(configOf(CellKind::kVanilla2d, 40, lattice, Backend::kKokkos, sharing));
+    const int P = 2, M = 40, N = 36;
+    auto params = initialParams<float>(cpu.layout(), P, 9, 2.0);
+    BitsView ref("ref", P, M, N);
+    DoubleView lref("lref", P, M);
+    cpu.sample(Space(), params, streams(P), SampleCounters{5, 5, 0}, ref, lref);
+    for (const char* tile : {"2,1", "2,2", "2,4", "4,1", "4,2", "4,4", "5,1", "5,2", "5,4", "8,1", "8,2", "8,4"}) {
+      ASSERT_EQ(setenv("VNA_CUDA_TILE", tile, 1), 0);
+      RnnEngine<float> gpu(configOf(CellKind::kVanilla2d, 40, lattice, Backend::kCuda, sharing));
+      unsetenv("VNA_CUDA_TILE");
+      EXPECT_EQ(gpu.backend(), Backend::kCuda) << gpu.backendDescription();
+      BitsView bits("bits", P, M, N);
+      DoubleView logp("logp", P, M);
+      gpu.sample(Space(), params, streams(P), SampleCounters{5, 5, 0}, bits, logp);
+      // Origin: as in EngineAgreement.SamplesAgreeWithKokkos (tests/engine).
+      EXPECT_GE(siteAgreement(bits, ref), 0.999) << "tile " << tile << ", " << weightSharingName(sharing);
+    }
   }
 }
 

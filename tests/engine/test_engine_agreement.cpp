@@ -23,19 +23,26 @@ struct Case {
   CellKind cell;
   int hidden;
   Lattice lattice;
+  WeightSharing sharing = WeightSharing::kShared;
 };
 
 // A Newman-Moore-sized network (L = 16, d_h = 40: the performance goals' case), a non-square lattice
-// with a hidden size that fills no tile exactly, and a chain.
+// with a hidden size that fills no tile exactly, and a chain; the last two and an EA-sized one (10×10,
+// d_h = 40) with per-site weights (the CUDA kernels read those from global memory per position).
 std::vector<Case> agreementCases() {
   return {{"vanilla2d_L16_h40", CellKind::kVanilla2d, 40, Lattice::square(16, 16)},
           {"vanilla2d_7x5_h13", CellKind::kVanilla2d, 13, Lattice::square(7, 5)},
-          {"vanilla1d_chain30_h20", CellKind::kVanilla1d, 20, Lattice::chain(30)}};
+          {"vanilla1d_chain30_h20", CellKind::kVanilla1d, 20, Lattice::chain(30)},
+          {"vanilla2d_7x5_h13_per_site", CellKind::kVanilla2d, 13, Lattice::square(7, 5), WeightSharing::kPerSite},
+          {"vanilla1d_chain30_h20_per_site", CellKind::kVanilla1d, 20, Lattice::chain(30), WeightSharing::kPerSite},
+          {"vanilla2d_10x10_h40_per_site", CellKind::kVanilla2d, 40, Lattice::square(10, 10),
+           WeightSharing::kPerSite}};
 }
 
 EngineConfig configOn(Backend backend, const Case& c) {
   EngineConfig e{c.cell, c.hidden, c.lattice};
   e.backend = backend;
+  e.sharing = c.sharing;
   return e;
 }
 

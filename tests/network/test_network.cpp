@@ -151,7 +151,9 @@ TEST_P(NetworkTest, PlanePointsEqualExplicitSets) {
           EXPECT_EQ(network.logProb(), lp_plane) << what;
           EXPECT_EQ(network.energies(), e_plane) << what;
           EXPECT_EQ(network.configurations(), bits_plane) << what;
-          if (flips) EXPECT_EQ(network.flipRatioSums(), sums_plane) << what;
+          if (flips) {
+            EXPECT_EQ(network.flipRatioSums(), sums_plane) << what;
+          }
         }
       }
 }

@@ -4,6 +4,7 @@
 //   VCA step   L = 16, one replica                                                          ≤ 1 ms
 //   VCA step   L = 16, 100 replicas stepping together                                       ≤ 5 ms
 //   VQA step   L = 5 (local energies from Ns·N flipped configurations)                      reported
+//   VCA step   L = 10, shared and per-site weights (the EA 10×10 size)                       reported
 // Each is timed the way a driver runs it (through the network service, src/network, which keeps the
 // data on the GPU and reports the bytes it moves) and with cuda::Engine's device API alone, which is
 // what the kernels themselves cost. Prints one table; --quick shrinks the landscape.
@@ -218,11 +219,14 @@ void benchLandscape(bool quick, bool tiles, double peak_flops) {
 
 // One annealing update the way src/anneal does it: the network service's estimator (sample with
 // fused energies, weights, gradient on the device), Adam on the host; the bytes it moves per update.
-void benchStep(const char* label, int L, int P, LossMode mode, Backend backend, const std::string& goal, int runs) {
+void benchStep(const char* label, int L, int P, LossMode mode, Backend backend, const std::string& goal, int runs,
+               WeightSharing sharing = WeightSharing::kShared) {
   Model model = newmanMoore(L, 1.0);
   if (mode == LossMode::kQuantum) model.hamiltonian.setTransverseField(1.0);
   setDefaultBackend(backend);
-  Network network(AnsatzSpec{}, model.lattice, model.hamiltonian);
+  AnsatzSpec ansatz;
+  ansatz.sharing = sharing;
+  Network network(ansatz, model.lattice, model.hamiltonian);
   setDefaultBackend(Backend::kKokkos);
   VariationalEstimator estimator(network);
   const std::size_t n = network.numParams();
@@ -330,6 +334,12 @@ int main(int argc, char** argv) {
     benchStep("VCA step L=16, 100 replicas together", 16, 100, LossMode::kClassical, Backend::kCuda, "goal <= 5 ms", 20);
     benchStepBreakdown(16, 100);
     benchStep("VQA step L=5, 1 replica (Ns*N flipped log p)", 5, 1, LossMode::kQuantum, Backend::kCuda, "report", 50);
+    // Per-site weights (read from global memory per position): a 10×10 lattice is the EA 10×10 size.
+    benchStep("VCA step L=10, 1 replica, shared", 10, 1, LossMode::kClassical, Backend::kCuda, "report", 50);
+    benchStep("VCA step L=10, 1 replica, per site", 10, 1, LossMode::kClassical, Backend::kCuda, "report", 50,
+              WeightSharing::kPerSite);
+    benchStep("VCA step L=10, 25 replicas together, per site", 10, 25, LossMode::kClassical, Backend::kCuda, "report",
+              20, WeightSharing::kPerSite);
     if (cpu) {
       benchStep("VCA step L=16, 1 replica, Kokkos host backend", 16, 1, LossMode::kClassical, Backend::kKokkos, "", 3);
       benchStep("VQA step L=5, 1 replica, Kokkos host backend", 5, 1, LossMode::kQuantum, Backend::kKokkos, "", 3);
