@@ -96,27 +96,28 @@ class Planner {
   std::map<std::tuple<int, int, int, int>, Plan> plans_;  // (kind, P, M, energies) -> plan
 };
 
-// The plan-dependent fields of the kernels' arguments.
-template <class Scalar>
-void applyPlan(const Plan& plan, ForwardArgs<Scalar>& a) {
+// The plan-dependent fields of the kernels' arguments: the tile geometry and shared-memory layout both
+// kernels have (`sets` staged parameter sets per block; none for per-site weights, read from global
+// memory), then each kernel's own.
+template <class Args>
+void applyTile(const Plan& plan, int sets, std::size_t scalar_bytes, Args& a) {
   a.n_ig = plan.n_ig;
   a.hp = plan.hp;
   a.spw = plan.spw;
   a.set_stride = plan.set_stride;
-  a.sets_per_block = plan.sets_per_block;
-  a.weights_bytes = a.net.per_site ? 0 : static_cast<int>(static_cast<std::size_t>(plan.sets_per_block) * plan.set_stride * sizeof(Scalar));
+  a.weights_bytes = a.net.per_site ? 0 : static_cast<int>(static_cast<std::size_t>(sets) * plan.set_stride * scalar_bytes);
   a.warp_bytes = static_cast<int>(plan.warp_bytes);
+}
+template <class Scalar>
+void applyPlan(const Plan& plan, ForwardArgs<Scalar>& a) {
+  applyTile(plan, plan.sets_per_block, sizeof(Scalar), a);
+  a.sets_per_block = plan.sets_per_block;
   a.ring_scalars = a.net.forward_slots * (plan.hp + 1) * plan.spw;
   a.m_pad = (a.M + plan.samples - 1) / plan.samples * plan.samples;
 }
 template <class Scalar>
 void applyPlan(const Plan& plan, BackwardArgs<Scalar>& a) {
-  a.n_ig = plan.n_ig;
-  a.hp = plan.hp;
-  a.spw = plan.spw;
-  a.set_stride = plan.set_stride;
-  a.weights_bytes = a.net.per_site ? 0 : static_cast<int>(static_cast<std::size_t>(plan.set_stride) * sizeof(Scalar));
-  a.warp_bytes = static_cast<int>(plan.warp_bytes);
+  applyTile(plan, 1, sizeof(Scalar), a);
   a.warps_per_set = (a.M + plan.spw - 1) / plan.spw;
   a.blocks_per_set = (a.warps_per_set + plan.warps_per_block - 1) / plan.warps_per_block;
   a.partial_stride = 2 * plan.hp + 1;

@@ -66,10 +66,8 @@ struct BackwardFunctor {
 
   KOKKOS_INLINE_FUNCTION void operator()(const int local, int& mismatches) const {
     const int item = item_begin + local;
-    const int groups = (g.n_chunks + group - 1) / group;
-    const int p = item / groups;
-    const int c0 = (item % groups) * group;
-    const int count = g.n_chunks - c0 < group ? g.n_chunks - c0 : group;
+    const ItemChunks chunks = itemChunks(g, item, group);
+    const int p = chunks.set, c0 = chunks.first, count = chunks.count;
     const int hidden = cell.hidden();
     const bool per_site = mode == BackwardMode::kPerSite;
     const std::size_t ring_size = static_cast<std::size_t>(g.slots) * g.rows * W;

@@ -116,6 +116,21 @@ struct ItemGeometry {
   int num_samples = 0;
 };
 
+// The chunks of work item `item` when items hold `group` consecutive chunks of a set: set p, chunks
+// first .. first + count − 1 (the last group of a set may be short). Shared by the forward and backward
+// passes, whose items are numbered alike.
+struct ItemChunks {
+  int set = 0, first = 0, count = 0;
+};
+KOKKOS_INLINE_FUNCTION ItemChunks itemChunks(const ItemGeometry& g, int item, int group) {
+  const int groups = (g.n_chunks + group - 1) / group;
+  ItemChunks r;
+  r.set = item / groups;
+  r.first = (item % groups) * group;
+  r.count = g.n_chunks - r.first < group ? g.n_chunks - r.first : group;
+  return r;
+}
+
 // A work item is (parameter set p, group of `group` consecutive chunks of W samples): explicit sets
 // use one chunk per item; plane sets all chunks of a set, so that each site's parameters are expanded
 // once per set and position. The arithmetic of a chunk does not depend on the grouping.
@@ -152,10 +167,8 @@ struct ForwardFunctor {
 
   KOKKOS_INLINE_FUNCTION void operator()(const int local) const {
     const int item = item_begin + local;
-    const int groups = (g.n_chunks + group - 1) / group;
-    const int p = item / groups;
-    const int c0 = (item % groups) * group;
-    const int count = g.n_chunks - c0 < group ? g.n_chunks - c0 : group;
+    const ItemChunks chunks = itemChunks(g, item, group);
+    const int p = chunks.set, c0 = chunks.first, count = chunks.count;
     const int hidden = cell.hidden();
     Scalar* cell_scratch = scratch_stride > 0 ? &scratch(static_cast<std::size_t>(local) * scratch_stride) : nullptr;
     const std::uint32_t stream = kSampling ? stream_ids(p) : 0u;
