@@ -238,8 +238,11 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) backwardKerne
   if (lane == 0 && mismatches > 0) atomicAdd(a.mismatches, mismatches);
 }
 
-// grad[p][j] for every entry: the W_j blocks from cuBLAS's Scalar results, c / U / d from the warps'
-// partial sums (added in warp order).
+// grad[p][j] for every entry: c / U / d from the warps' partial rows (added in warp order), the W_j
+// blocks from cuBLAS's Scalar products. Shared weights: one partial row and one product per set, at the
+// W_j block's own place. Per-site weights: a partial row per site, and the products per position
+// ([inputs][P][N][d_h (d_h + 2)]): site s at position k takes the product of the position
+// q = predecessor_j(k) that k reads (zero without one).
 template <class Scalar>
 __global__ void assembleGradientKernel(NetworkArgs net, int P, int warps_per_set, const double* __restrict__ partials,
                                        int partial_stride, int hp, const Scalar* __restrict__ weight_grad,
@@ -247,67 +250,39 @@ __global__ void assembleGradientKernel(NetworkArgs net, int P, int warps_per_set
   const std::int64_t idx = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (idx >= static_cast<std::int64_t>(P) * net.n_params) return;
   const int p = static_cast<int>(idx / net.n_params), j = static_cast<int>(idx % net.n_params);
-  const int hidden = net.hidden;
-  auto sum = [&](int entry) {
-    double s = 0.0;
-    for (int w = 0; w < warps_per_set; ++w)
-      s += partials[(static_cast<std::size_t>(p) * warps_per_set + w) * partial_stride + entry];
-    return s;
-  };
-  double value;
-  if (j >= net.bias_offset && j < net.bias_offset + hidden) {
-    value = sum(j - net.bias_offset);
-  } else if (j >= net.u_offset && j < net.u_offset + 2 * hidden) {
-    // U = [U_0; U_1] enters only through U_1 − U_0 (and d through d_1 − d_0).
-    const int r = (j - net.u_offset) / hidden, i = (j - net.u_offset) % hidden;
-    value = (r == 1 ? 1.0 : -1.0) * sum(hp + i);
-  } else if (j >= net.d_offset && j < net.d_offset + 2) {
-    value = (j - net.d_offset == 1 ? 1.0 : -1.0) * sum(2 * hp);
-  } else {
-    value = static_cast<double>(weight_grad[idx]);
-  }
-  grad[idx] = value;
-}
-
-// Per-site weights: grad[p][j] from the per-site partial rows (c, U, d of each site, added in warp
-// order) and the per-position weight products (site s at position k: ∂W_j(s) = the product of the
-// position q = predecessor_j(k) that k reads, zero without one), weight_grad [inputs][P][N][d_h (d_h + 2)].
-template <class Scalar>
-__global__ void assembleSiteGradientKernel(NetworkArgs net, int P, int warps_per_set, const double* __restrict__ partials,
-                                           int partial_stride, int hp, const Scalar* __restrict__ weight_grad,
-                                           double* __restrict__ grad) {
-  const std::int64_t idx = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (idx >= static_cast<std::int64_t>(P) * net.n_params) return;
-  const int p = static_cast<int>(idx / net.n_params), j = static_cast<int>(idx % net.n_params);
-  const int hidden = net.hidden, N = net.n_sites;
+  const int hidden = net.hidden, sites = net.per_site ? net.n_sites : 1;
   int site = 0, local = 0;
-  // Whether j lies in the block [N][site_size] at offset; then its site and index within the slice.
-  auto in_block = [&](int offset, int site_size) {
-    if (j < offset || j >= offset + N * site_size) return false;
-    site = (j - offset) / site_size;
-    local = (j - offset) % site_size;
+  // Whether j lies in the block [sites][slice] at offset; then its site and index within the slice.
+  auto in_block = [&](int offset, int per_site_slice, int shared_size) {
+    const int slice = net.per_site ? per_site_slice : shared_size;
+    if (j < offset || j >= offset + sites * slice) return false;
+    site = (j - offset) / slice;
+    local = (j - offset) % slice;
     return true;
   };
   auto sum = [&](int entry) {
     double s = 0.0;
     for (int w = 0; w < warps_per_set; ++w)
-      s += partials[((static_cast<std::size_t>(p) * warps_per_set + w) * N + site) * partial_stride + entry];
+      s += partials[((static_cast<std::size_t>(p) * warps_per_set + w) * sites + site) * partial_stride + entry];
     return s;
   };
   double value = 0.0;
-  if (in_block(net.bias_offset, net.bias_site)) {
+  if (in_block(net.bias_offset, net.bias_site, hidden)) {
     value = sum(local);
-  } else if (in_block(net.u_offset, net.u_site)) {
+  } else if (in_block(net.u_offset, net.u_site, 2 * hidden)) {
+    // U = [U_0; U_1] enters only through U_1 − U_0 (and d through d_1 − d_0).
     value = (local / hidden == 1 ? 1.0 : -1.0) * sum(hp + local % hidden);
-  } else if (in_block(net.d_offset, net.d_site)) {
+  } else if (in_block(net.d_offset, net.d_site, 2)) {
     value = (local == 1 ? 1.0 : -1.0) * sum(2 * hp);
+  } else if (!net.per_site) {
+    value = static_cast<double>(weight_grad[idx]);
   } else {
     for (int input = 0; input < net.inputs; ++input) {
-      if (!in_block(net.weight_offset[input], net.weight_site[input])) continue;
+      if (!in_block(net.weight_offset[input], net.weight_site[input], 0)) continue;
       const int q = __ldg(net.predecessor + 2 * __ldg(net.position + site) + input);
       if (q >= 0)
         value = static_cast<double>(
-            weight_grad[((static_cast<std::size_t>(input) * P + p) * N + q) * net.weight_site[input] + local]);
+            weight_grad[((static_cast<std::size_t>(input) * P + p) * net.n_sites + q) * net.weight_site[input] + local]);
     }
   }
   grad[idx] = value;
@@ -338,13 +313,8 @@ void launchAssembleGradient(const BackwardArgs<Scalar>& a, const Scalar* weight_
                             cudaStream_t stream) {
   const std::int64_t entries = static_cast<std::int64_t>(a.P) * a.net.n_params;
   const int threads = 256;
-  const unsigned blocks = static_cast<unsigned>((entries + threads - 1) / threads);
-  if (a.net.per_site)
-    assembleSiteGradientKernel<Scalar><<<blocks, threads, 0, stream>>>(a.net, a.P, a.warps_per_set, a.partials,
-                                                                       a.partial_stride, a.hp, weight_grad, grad);
-  else
-    assembleGradientKernel<Scalar><<<blocks, threads, 0, stream>>>(a.net, a.P, a.warps_per_set, a.partials,
-                                                                   a.partial_stride, a.hp, weight_grad, grad);
+  assembleGradientKernel<Scalar><<<static_cast<unsigned>((entries + threads - 1) / threads), threads, 0, stream>>>(
+      a.net, a.P, a.warps_per_set, a.partials, a.partial_stride, a.hp, weight_grad, grad);
   VNA_CUDA(cudaGetLastError());
 }
 
