@@ -308,17 +308,21 @@ def plot(rows, prefix):
                                 label=label, lw=1)
             axes[1][c].plot(np.array(Ls) + jitter, [r["distinct_mean"] / r["ground_states"] for r in sel],
                             marker=markers[k % len(markers)], lw=1, label=label)
+        ground_states = {r["L"]: r["ground_states"] for r in rows}
         for ax, ylabel in ((axes[0][c], "entropy over ground states / ln g"),
                            (axes[1][c], "distinct ground states sampled / g")):
-            ax.set_xlabel("L  (g = 4, 16, 64, 256 ground states at L = 3, 6, 7, 12)")
+            ax.set_xlabel("L (g: exact number of ground states, GF(2))")
             ax.set_ylabel(ylabel)
             ax.set_ylim(-0.05, 1.05)
             ax.axhline(1.0, color="gray", lw=0.8, ls="--")
             ax.grid(alpha=0.3)
-            ax.set_xticks(sorted({r["L"] for r in rows}))
+            ticks = sorted(ground_states)
+            ax.set_xticks(ticks)
+            ax.set_xticklabels([f"{L}\ng = {ground_states[L]}" for L in ticks])
         axes[0][c].set_title(f"{mode.upper()}: 1 = uniform over all ground states, 0 = one state", fontsize=10)
         axes[0][c].legend(fontsize=7)
-    fig.suptitle("Mode collapse on the Newman-Moore model (mean over seeds; bars: standard deviation)", fontsize=11)
+    fig.suptitle("Mode collapse, Newman-Moore model\n(mean over the networks of a run; bars: standard deviation)",
+                 fontsize=11)
     fig.tight_layout()
     for ext in ("png", "pdf"):
         fig.savefig(f"{prefix}.{ext}", dpi=120)
