@@ -287,28 +287,29 @@ def plot(rows, prefix):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     modes = [m for m in ("vca", "vqa") if any(r["mode"] == m for r in rows)]
-    fig, axes = plt.subplots(2, max(1, len(modes)), figsize=(6.2 * max(1, len(modes)), 8.0), squeeze=False)
+    fig, axes = plt.subplots(2, max(1, len(modes)), figsize=(6.4 * max(1, len(modes)), 9.5), squeeze=False)
     variants = []
     for r in rows:
         if r["variant"] not in variants:
             variants.append(r["variant"])
+    # The sizes as categories (L = 6 and 7 would crowd a linear axis), variants side by side within one.
+    ground_states = {r["L"]: r["ground_states"] for r in rows}
+    sizes = sorted(ground_states)
+    slot = {L: i for i, L in enumerate(sizes)}
     markers = "osD^v<>pPX*h"
     for c, mode in enumerate(modes):
         for k, v in enumerate(variants):
-            sel = sorted((r for r in rows if r["mode"] == mode and r["variant"] == v and
-                          math.isfinite(r["entropy_norm_mean"])), key=lambda r: r["L"])
+            sel = sorted((r for r in rows if r["mode"] == mode and r["variant"] == v), key=lambda r: r["L"])
             if not sel:
                 continue
-            Ls = [r["L"] for r in sel]
-            jitter = 0.06 * (k - len(variants) / 2)
-            ent = [r["entropy_norm_mean"] for r in sel]
-            sd = [0.0 if not math.isfinite(r["entropy_norm_sd"]) else r["entropy_norm_sd"] for r in sel]
+            x = np.array([slot[r["L"]] for r in sel]) + 0.5 * (k - (len(variants) - 1) / 2) / len(variants)
             label = sel[0]["label"]
-            axes[0][c].errorbar(np.array(Ls) + jitter, ent, yerr=sd, marker=markers[k % len(markers)], capsize=3,
-                                label=label, lw=1)
-            axes[1][c].plot(np.array(Ls) + jitter, [r["distinct_mean"] / r["ground_states"] for r in sel],
+            # Entropy is undefined for a run without ground-state samples; its distinct count (0) is shown.
+            ent = np.array([r["entropy_norm_mean"] if math.isfinite(r["entropy_norm_mean"]) else np.nan for r in sel])
+            sd = [0.0 if not math.isfinite(r["entropy_norm_sd"]) else r["entropy_norm_sd"] for r in sel]
+            axes[0][c].errorbar(x, ent, yerr=sd, marker=markers[k % len(markers)], capsize=3, label=label, lw=1)
+            axes[1][c].plot(x, [r["distinct_mean"] / r["ground_states"] for r in sel],
                             marker=markers[k % len(markers)], lw=1, label=label)
-        ground_states = {r["L"]: r["ground_states"] for r in rows}
         for ax, ylabel in ((axes[0][c], "entropy over ground states / ln g"),
                            (axes[1][c], "distinct ground states sampled / g")):
             ax.set_xlabel("L (g: exact number of ground states, GF(2))")
@@ -316,16 +317,16 @@ def plot(rows, prefix):
             ax.set_ylim(-0.05, 1.05)
             ax.axhline(1.0, color="gray", lw=0.8, ls="--")
             ax.grid(alpha=0.3)
-            ticks = sorted(ground_states)
-            ax.set_xticks(ticks)
-            ax.set_xticklabels([f"{L}\ng = {ground_states[L]}" for L in ticks])
+            ax.set_xticks(range(len(sizes)))
+            ax.set_xticklabels([f"{L}\ng = {ground_states[L]}" for L in sizes])
+            ax.set_xlim(-0.5, len(sizes) - 0.5)
         axes[0][c].set_title(f"{mode.upper()}: 1 = uniform over all ground states, 0 = one state", fontsize=10)
-        axes[0][c].legend(fontsize=7)
+        axes[1][c].legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, frameon=False)
     fig.suptitle("Mode collapse, Newman-Moore model\n(mean over the networks of a run; bars: standard deviation)",
                  fontsize=11)
     fig.tight_layout()
     for ext in ("png", "pdf"):
-        fig.savefig(f"{prefix}.{ext}", dpi=120)
+        fig.savefig(f"{prefix}.{ext}", dpi=110, bbox_inches="tight")
     plt.close(fig)
 
 
