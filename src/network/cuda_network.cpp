@@ -104,12 +104,7 @@ class CudaNetwork final : public Network::Impl {
     }
     if (cache_.planeChanged(*sets.plane()))
       engine_.copyToDevice(plane_.reserve(3 * n_), cache_.planeRows().data(), 3 * n_ * sizeof(double));
-    // [α; β] of the wave ([2][count]), the layout expandPlaneOnDevice reads.
-    std::vector<double> coeffs(2 * static_cast<std::size_t>(count));
-    for (int k = 0; k < count; ++k) {
-      coeffs[k] = sets.alpha()[first + k];
-      coeffs[count + k] = sets.beta()[first + k];
-    }
+    const std::vector<double> coeffs = StagingCache::coefficients(sets, first, count);  // [2][count]
     double* d_coeffs = coeffs_.reserve(std::max<std::size_t>(1, coeffs.size()));
     engine_.copyToDevice(d_coeffs, coeffs.data(), coeffs.size() * sizeof(double));
     engine_.expandPlaneOnDevice(plane_.data(), d_coeffs, count, params);

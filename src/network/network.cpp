@@ -2,6 +2,8 @@
 // checks of every call, and the host copies of the per-sample results. See network.hpp.
 #include "network/network.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "backend_registry.hpp"
@@ -61,9 +63,11 @@ bool StagingCache::idsChanged(const std::vector<std::uint32_t>& ids) {
   return true;
 }
 
-std::vector<double> StagingCache::coefficients(const ParameterSets& sets) {
-  std::vector<double> c = sets.alpha();
-  c.insert(c.end(), sets.beta().begin(), sets.beta().end());
+std::vector<double> StagingCache::coefficients(const ParameterSets& sets, std::size_t first, std::size_t count) {
+  count = std::min(count, sets.count() - first);
+  const auto a = sets.alpha().begin() + first, b = sets.beta().begin() + first;
+  std::vector<double> c(a, a + count);
+  c.insert(c.end(), b, b + count);
   return c;
 }
 

@@ -36,8 +36,9 @@ class StagingCache {
   bool planeChanged(const ParameterPlane& plane);
   const std::vector<double>& planeRows() const { return plane_rows_; }  // [3][n]
   bool idsChanged(const std::vector<std::uint32_t>& ids);
-  // [α; β] of the sets ([2][P]).
-  static std::vector<double> coefficients(const ParameterSets& sets);
+  // [α; β] of the sets first .. first + count − 1 ([2][count]; by default all P).
+  static std::vector<double> coefficients(const ParameterSets& sets, std::size_t first = 0,
+                                          std::size_t count = static_cast<std::size_t>(-1));
 
  private:
   std::vector<double> plane_rows_;
