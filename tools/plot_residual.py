@@ -10,8 +10,12 @@ be drawn on a log axis; the number of such instances is written next to the curv
 instances of /campaign/results/attempts: equal work is a vertical line), for the Monte Carlo methods
 (sa, sqa, pt, pa; VCA/VQA rows count no spin flips and are left out of that panel); --x steps attempts
 draws both panels side by side. Several files (e.g. the Monte Carlo campaign and a VCA/VQA campaign on the
-same instances) are drawn together, their methods labelled by file when a name repeats. Writes PNG and
-PDF."""
+same instances) are drawn together, their methods labelled by file when a name repeats, or every method by
+--labels (one per file: `--labels "per site" shared` for a per-site and a shared-weight campaign). Writes
+PNG and PDF; --table also prints the comparison as a Markdown table (median [band], P(GS) = fraction of
+instances whose row reached E0, median wall seconds per row from /campaign/timing/row_seconds).
+
+  tools/plot_residual.py ea.campaign.h5 ea_shared.campaign.h5 --labels "per site" shared --table"""
 import argparse
 import json
 import os
@@ -48,16 +52,20 @@ def residual_curves(path, low=25.0, high=75.0, quantity="residual_energy_per_spi
         done = r["done"][()] != 0
         res = r[quantity][()]
         attempts = r["attempts"][()].astype(float)
+        reached = r["reached_ground_state"][()] != 0
+        seconds = f["campaign/timing/row_seconds"][()]
         origin = _strings(c["instances/ground_truth_origin"][()])
     out = {"methods": methods, "quantity": quantity, "low": low, "high": high,
            "best_found_instances": sum(o.startswith("best found") for o in origin), "curves": {}}
     for m, name in enumerate(methods):
-        med, lo, hi, mean, zeros, count, work = [], [], [], [], [], [], []
+        med, lo, hi, mean, zeros, count, work, p_gs, secs = [], [], [], [], [], [], [], [], []
         for s in steps:
             sel = (method == m) & (a == s) & done
             v = res[sel]
             w = attempts[sel]
             work.append(float(np.median(w)) if len(w) else np.nan)
+            p_gs.append(float(np.mean(reached[sel])) if np.any(sel) else np.nan)
+            secs.append(float(np.median(seconds[sel])) if np.any(sel) else np.nan)
             v = v[np.isfinite(v)]
             count.append(len(v))
             if len(v) == 0:
@@ -70,16 +78,22 @@ def residual_curves(path, low=25.0, high=75.0, quantity="residual_energy_per_spi
             zeros.append(int(np.sum(v <= 0)))
         out["curves"][name] = {"steps": steps.astype(float), "median": np.array(med), "low": np.array(lo),
                                "high": np.array(hi), "mean": np.array(mean), "zeros": np.array(zeros),
-                               "instances": np.array(count), "attempts": np.array(work)}
+                               "instances": np.array(count), "attempts": np.array(work),
+                               "ground_state_probability": np.array(p_gs), "seconds": np.array(secs)}
     return out
 
 
-def combined_curves(paths, low=25.0, high=75.0, quantity="residual_energy_per_spin"):
-    """residual_curves of every file, their methods in one dict (a name met again is labelled with its
-    file's stem)."""
+def combined_curves(paths, low=25.0, high=75.0, quantity="residual_energy_per_spin", labels=None):
+    """residual_curves of every file, their methods in one dict. With labels (one per file) every method
+    is named "method (label)"; without, a name met again is labelled with its file's stem."""
+    if labels is not None and len(labels) != len(paths):
+        raise ValueError(f"{len(labels)} label(s) for {len(paths)} file(s)")
     out = None
-    for path in paths:
+    for k, path in enumerate(paths):
         d = residual_curves(path, low, high, quantity)
+        if labels is not None:
+            d["curves"] = {f"{name} ({labels[k]})": c for name, c in d["curves"].items()}
+            d["methods"] = list(d["curves"])
         if out is None:
             out = d
             continue
@@ -92,6 +106,44 @@ def combined_curves(paths, low=25.0, high=75.0, quantity="residual_energy_per_sp
     return out
 
 
+def _display(name):
+    """VCA (per site): the method in capitals, a label as given."""
+    method, sep, rest = name.partition(" (")
+    return method.upper() + sep + rest
+
+
+def _short(v):
+    """6.7e-3 style (two significant digits), 0 as 0."""
+    if not np.isfinite(v):
+        return "–"
+    if v == 0:
+        return "0"
+    m, e = f"{v:.1e}".split("e")
+    return f"{m}e{int(e)}"
+
+
+def markdown_table(d):
+    """The curves as a Markdown table: a row per number of annealing steps, a column per method, each
+    cell the median [low, high] percentiles over instances, P(GS) (the fraction of instances whose
+    row reached the ground truth) and the median wall time of a row."""
+    names = list(d["curves"])
+    steps = sorted({float(s) for c in d["curves"].values() for s in c["steps"]})
+    head = [f"{_display(n)}, n = {int(np.max(c['instances'], initial=0))}" for n, c in d["curves"].items()]
+    lines = ["| steps | " + " | ".join(head) + " |", "|---" * (len(names) + 1) + "|"]
+    for s in steps:
+        cells = []
+        for c in d["curves"].values():
+            k = np.flatnonzero(c["steps"] == s)
+            if len(k) == 0 or c["instances"][k[0]] == 0:
+                cells.append("–")
+                continue
+            k = k[0]
+            cells.append(f"{_short(c['median'][k])} [{_short(c['low'][k])}, {_short(c['high'][k])}], "
+                         f"{c['ground_state_probability'][k]:.2g}, {c['seconds'][k]:.3g} s")
+        lines.append(f"| {s:g} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def _draw(ax, d, x_kind, what):
     for k, (name, c) in enumerate(d["curves"].items()):
         color = f"C{k}"
@@ -101,7 +153,7 @@ def _draw(ax, d, x_kind, what):
         ok = np.isfinite(x) & (x > 0)
         pos = ok & (c["median"] > 0)
         zero = x[ok & (c["median"] <= 0)]
-        label = name.upper() + (f" (median 0 at {', '.join(f'{v:g}' for v in zero)})" if len(zero) else "")
+        label = _display(name) + (f" (median 0 at {', '.join(f'{v:g}' for v in zero)})" if len(zero) else "")
         ax.plot(x[pos], c["median"][pos], "o-", color=color, label=label)
         band = ok & (c["low"] > 0) & (c["high"] > 0)
         ax.fill_between(x[band], c["low"][band], c["high"][band], color=color, alpha=0.2, lw=0)
@@ -127,12 +179,19 @@ def main(argv=None):
                     help="plot the residual of the lowest energy per row instead of the mean energy")
     ap.add_argument("--x", nargs="+", choices=["steps", "attempts"], default=["steps"],
                     help="horizontal axis: annealing steps, spin-flip attempts, or both (two panels)")
+    ap.add_argument("--labels", nargs="+", metavar="LABEL",
+                    help="one label per file: every method is named 'method (LABEL)'")
+    ap.add_argument("--table", action="store_true",
+                    help="also print a Markdown table: per method and length the median [band] over instances, "
+                         "P(GS) and the median seconds per row")
     ap.add_argument("--json", action="store_true", help="also print the plotted arrays as JSON on stdout")
     args = ap.parse_args(argv)
+    if args.labels and len(args.labels) != len(args.files):
+        ap.error(f"--labels: {len(args.labels)} label(s) for {len(args.files)} file(s)")
     out = args.out or args.files[0].removesuffix(".h5") + "_residual"
     quantity = "min_residual_energy_per_spin" if args.min else "residual_energy_per_spin"
     try:
-        d = combined_curves(args.files, args.band[0], args.band[1], quantity)
+        d = combined_curves(args.files, args.band[0], args.band[1], quantity, args.labels)
     except (KeyError, OSError) as e:
         sys.exit(f"{' '.join(args.files)}: not a finished `vna campaign` result ({e})")
 
@@ -149,7 +208,9 @@ def main(argv=None):
         print(json.dumps({k: ({m: {q: [None if not np.isfinite(v) else float(v) for v in arr]
                                    for q, arr in c.items()} for m, c in v.items()} if k == "curves" else v)
                           for k, v in d.items()}))
-    print(f"wrote {out}.png and {out}.pdf", file=sys.stderr if args.json else sys.stdout)
+    if args.table:
+        print(markdown_table(d), end="")
+    print(f"wrote {out}.png and {out}.pdf", file=sys.stderr if args.json or args.table else sys.stdout)
 
 
 if __name__ == "__main__":

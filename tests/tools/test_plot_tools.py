@@ -270,6 +270,35 @@ class PlotResidualTest(ToolTest):
         d = pr.combined_curves([Files.campaign, Files.campaign])
         self.assertEqual(d["methods"], ["sa", "pt", "pa", "sa (mc.campaign)", "pt (mc.campaign)", "pa (mc.campaign)"])
         np.testing.assert_array_equal(d["curves"]["pt (mc.campaign)"]["median"], d["curves"]["pt"]["median"])
+        d = pr.combined_curves([Files.campaign, Files.campaign], labels=["one", "two"])
+        self.assertEqual(d["methods"][:2], ["sa (one)", "pt (one)"])
+        self.assertEqual(d["methods"][-1], "pa (two)")
+        with self.assertRaises(ValueError):
+            pr.combined_curves([Files.campaign], labels=["one", "two"])
+
+    def test_table_equals_the_file(self):
+        # P(GS) is the fraction of instances whose row reached E0, the time the median of
+        # /campaign/timing/row_seconds: both read here from the rows.
+        pr = import_tool("plot_residual")
+        d = pr.residual_curves(Files.campaign)
+        table = pr.markdown_table(d).splitlines()
+        self.assertEqual(table[0], "| steps | SA, n = 3 | PT, n = 3 | PA, n = 3 |")
+        with h5py.File(Files.campaign, "r") as f:
+            r = f["campaign/results"]
+            seconds = f["campaign/timing/row_seconds"][()]
+            steps = f["campaign/annealing_steps"][()]
+            for m, name in enumerate(d["methods"]):
+                c = d["curves"][name]
+                for k, a in enumerate(steps):
+                    sel = (r["method"][()] == m) & (r["annealing_steps"][()] == a)
+                    self.assertEqual(c["ground_state_probability"][k], np.mean(r["reached_ground_state"][()][sel] != 0))
+                    self.assertEqual(c["seconds"][k], np.median(seconds[sel]))
+                    cell = table[2 + k].split(" | ")[1 + m].rstrip(" |")
+                    self.assertEqual(cell, f"{pr._short(c['median'][k])} [{pr._short(c['low'][k])}, "
+                                           f"{pr._short(c['high'][k])}], {c['ground_state_probability'][k]:.2g}, "
+                                           f"{c['seconds'][k]:.3g} s")
+        self.assertEqual(pr._short(6.72e-3), "6.7e-3")
+        self.assertEqual(pr._short(0.0), "0")
 
 
 class PlotExactTest(ToolTest):
