@@ -11,7 +11,8 @@ instances of /campaign/results/attempts: equal work is a vertical line), for the
 (sa, sqa, pt, pa; VCA/VQA rows count no spin flips and are left out of that panel); --x steps attempts
 draws both panels side by side. Several files (e.g. the Monte Carlo campaign and a VCA/VQA campaign on the
 same instances) are drawn together, their methods labelled by file when a name repeats, or every method by
---labels (one per file: `--labels "per site" shared` for a per-site and a shared-weight campaign). Writes
+--labels (one per file, naming its ansatz: VCA and VQA are named "VCA (label)"; `--labels "per site"
+shared` for a per-site and a shared-weight campaign). Writes
 PNG and PDF; --table also prints the comparison as a Markdown table (median [band], P(GS) = fraction of
 instances whose row reached E0, median wall seconds per row from /campaign/timing/row_seconds).
 
@@ -83,24 +84,26 @@ def residual_curves(path, low=25.0, high=75.0, quantity="residual_energy_per_spi
     return out
 
 
+NETWORK_METHODS = ("vca", "vqa")  # the methods whose rows depend on the ansatz
+
+
 def combined_curves(paths, low=25.0, high=75.0, quantity="residual_energy_per_spin", labels=None):
-    """residual_curves of every file, their methods in one dict. With labels (one per file) every method
-    is named "method (label)"; without, a name met again is labelled with its file's stem."""
+    """residual_curves of every file, their methods in one dict. With labels (one per file, naming the
+    ansatz variant) VCA and VQA are named "vca (label)", and any other method whose name repeats; without,
+    a name met again is labelled with its file's stem."""
     if labels is not None and len(labels) != len(paths):
         raise ValueError(f"{len(labels)} label(s) for {len(paths)} file(s)")
     out = None
     for k, path in enumerate(paths):
         d = residual_curves(path, low, high, quantity)
-        if labels is not None:
-            d["curves"] = {f"{name} ({labels[k]})": c for name, c in d["curves"].items()}
-            d["methods"] = list(d["curves"])
         if out is None:
-            out = d
-            continue
-        out["best_found_instances"] += d["best_found_instances"]
-        stem = os.path.basename(path).removesuffix(".h5")
+            out = {**d, "curves": {}, "methods": []}
+        else:
+            out["best_found_instances"] += d["best_found_instances"]
+        suffix = labels[k] if labels is not None else os.path.basename(path).removesuffix(".h5")
         for name, c in d["curves"].items():
-            key = name if name not in out["curves"] else f"{name} ({stem})"
+            labelled = labels is not None and name in NETWORK_METHODS
+            key = f"{name} ({suffix})" if labelled or name in out["curves"] else name
             out["curves"][key] = c
             out["methods"].append(key)
     return out
@@ -180,7 +183,7 @@ def main(argv=None):
     ap.add_argument("--x", nargs="+", choices=["steps", "attempts"], default=["steps"],
                     help="horizontal axis: annealing steps, spin-flip attempts, or both (two panels)")
     ap.add_argument("--labels", nargs="+", metavar="LABEL",
-                    help="one label per file: every method is named 'method (LABEL)'")
+                    help="one label per file (its ansatz): VCA and VQA, and repeated names, are named 'method (LABEL)'")
     ap.add_argument("--table", action="store_true",
                     help="also print a Markdown table: per method and length the median [band] over instances, "
                          "P(GS) and the median seconds per row")
