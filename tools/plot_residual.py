@@ -10,10 +10,9 @@ be drawn on a log axis; the number of such instances is written next to the curv
 instances of /campaign/results/attempts: equal work is a vertical line), for the Monte Carlo methods
 (sa, sqa, pt, pa; VCA/VQA rows count no spin flips and are left out of that panel); --x steps attempts
 draws both panels side by side. Several files (e.g. the Monte Carlo campaign and a VCA/VQA campaign on the
-same instances) are drawn together, their methods labelled by file when a name repeats, or every method by
---labels (one per file, naming its ansatz: VCA and VQA are named "VCA (label)"; `--labels "per site"
-shared` for a per-site and a shared-weight campaign). Writes
-PNG and PDF; --table also prints the comparison as a Markdown table (median [band], P(GS) = fraction of
+same instances) are drawn together, their methods labelled by file when a name repeats; --labels gives one
+label per file, naming its ansatz: VCA and VQA carry it, other methods only when their name repeats
+(`--labels "per site" shared` for a per-site and a shared-weight campaign). Writes PNG and PDF; --table also prints the comparison as a Markdown table (median [band], P(GS) = fraction of
 instances whose row reached E0, median wall seconds per row from /campaign/timing/row_seconds).
 
   tools/plot_residual.py ea.campaign.h5 ea_shared.campaign.h5 --labels "per site" shared --table"""
