@@ -7,6 +7,7 @@ datasets (read here independently with h5py).
 Run by ctest: test_plot_tools.py --vna BUILD/src/vna --tools SOURCE/tools --tmp DIR"""
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import unittest
@@ -273,6 +274,16 @@ class PlotResidualTest(ToolTest):
         # Labels name the ansatz: the Monte Carlo methods carry one only when their name repeats.
         d = pr.combined_curves([Files.campaign, Files.campaign], labels=["one", "two"])
         self.assertEqual(d["methods"], ["sa", "pt", "pa", "sa (two)", "pt (two)", "pa (two)"])
+        # A network method carries its file's label even when its name is met once: the same rows,
+        # their first method renamed vca.
+        renamed = self.out("renamed.campaign.h5")
+        shutil.copyfile(Files.campaign, renamed)
+        with h5py.File(renamed, "r+") as f:
+            f["campaign"].attrs["methods"] = ["vca", "pt", "pa"]
+        d = pr.combined_curves([renamed, Files.campaign], labels=["per site", "mc"])
+        self.assertEqual(d["methods"], ["vca (per site)", "pt", "pa", "sa", "pt (mc)", "pa (mc)"])
+        np.testing.assert_array_equal(d["curves"]["vca (per site)"]["median"], d["curves"]["sa"]["median"])
+        self.assertTrue(pr.markdown_table(d).startswith("| steps | VCA (per site), n = 3 | PT, n = 3 |"))
         with self.assertRaises(ValueError):
             pr.combined_curves([Files.campaign], labels=["one", "two"])
 
