@@ -48,12 +48,13 @@ class Updater {
     std::vector<TraceRow> rows(P);
     for (int p = 0; p < P; ++p) {
       const double* g = grad_.data() + p * n;
-      double norm2 = 0;
-      for (std::size_t i = 0; i < n; ++i) norm2 += g[i] * g[i];
-      if (last_.finite[p])
-        optimizer_.step(replicas_.theta[p], g, replicas_.adam[p]);
-      else
+      double norm2;
+      if (last_.finite[p]) {
+        norm2 = optimizer_.step(replicas_.theta[p], g, replicas_.adam[p]);
+      } else {
+        norm2 = squaredNorm(g, n);
         ++replicas_.adam[p].t;  // keep the step count aligned with the update index
+      }
       rows[p] = TraceRow{last_.loss[p], last_.loss_err[p], last_.energy[p], last_.entropy[p], std::sqrt(norm2),
                          last_.min_energy[p]};
     }

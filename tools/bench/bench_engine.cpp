@@ -255,7 +255,8 @@ void BM_EstimatorStep(benchmark::State& state) {
 
 // One VCA update of the variational neural annealing paper's spin-glass networks as the annealer does it:
 // the network service (VariationalEstimator::evaluate: sampling with energies, losses, gradient) and the
-// Adam step on the flat parameters (double; 1.3 million of them per site-resolved 10×10 network), on the published
+// Adam step on the flat parameters (double; 1.3 million of them per site-resolved 10×10 network) with the
+// trace's gradient norm it returns (adam_ms counts both), on the published
 // 2D Edwards-Anderson 10×10 instance (seed 1) or SK N = 100: d_h = 40, Ns = 50, one replica.
 // range(0): 0 = tensorized2d on EA 10×10, 1 = vanilla2d on EA 10×10, 2 = dilated1d on SK N = 100;
 // range(1): 1 = per-site weights, 0 = shared. FLOPs: flopsPerSample (useful work) × Ns.
