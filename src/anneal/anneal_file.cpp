@@ -231,7 +231,8 @@ void AnnealFile::finish(const std::vector<double>& params, const std::vector<dou
   flushTrace(s_.plan.numUpdates());
   const hid_t root = file_.root();
   h5::Handle fin = h5::createGroup(h5::openGroup(root, "anneal"), "final");
-  h5::writeDataset<double>(fin, "params", {static_cast<hsize_t>(s_.replicas), n_}, params.data(), comm_.rank());
+  if (s_.store_final_params)
+    h5::writeDataset<double>(fin, "params", {static_cast<hsize_t>(s_.replicas), n_}, params.data(), comm_.rank());
   h5::writeDataset(fin, "loss", loss, comm_.rank());
   h5::writeDataset(fin, "loss_err", loss_err, comm_.rank());
   // The run is complete: the checkpoint is no longer needed.

@@ -27,6 +27,9 @@ struct AnnealSettings {
   double progress_seconds = 10.0;
   // θ every trajectory_every updates for trajectory plots (vna landscape); 0: none.
   std::int64_t trajectory_every = 0;
+  // false: /anneal/final keeps the losses only (a campaign row with campaign.store_networks: false;
+  // its row results come from the parameters in memory).
+  bool store_final_params = true;
   int replicas = 1;
   std::uint64_t sample_seed = 1;
   AnsatzSpec ansatz;

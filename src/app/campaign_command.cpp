@@ -23,6 +23,7 @@ nlohmann::json runCampaignCommand(const CommandContext& ctx) {
   if (spec.usesVariational()) {
     variational = std::make_unique<VariationalRunSettings>();
     variational->anneal = annealSettingsFromConfig(cfg);
+    variational->anneal.store_final_params = cfg.getBool("campaign.store_networks");
     for (const auto& inst : spec.instances) checkAnsatzFitsModel(cfg, variational->anneal.ansatz, inst.model);
     variational->analysis = analysisSettingsFromConfig(cfg);
     for (std::int64_t A : spec.steps) {

@@ -394,9 +394,16 @@ void checkCampaignResources(const Comm& comm, const Config& c, int max_spins, do
     for (auto A : c.getIntList("campaign.annealing_steps"))
       U += static_cast<double>(c.getInt("anneal.warmup_steps")) + static_cast<double>(A) * static_cast<double>(c.getInt("anneal.train_steps"));
     file += instances * R * U * 6 * 8.0;
+    if (c.getBool("campaign.store_networks")) {
+      // Every VCA/VQA row keeps its replicas' final parameters.
+      const double n = static_cast<double>(makeParamLayout(w.cell, w.hidden, std::max(2, max_spins), w.sharing).total);
+      const double networks = static_cast<double>(uses("vca") + uses("vqa")) *
+                              static_cast<double>(c.getIntList("campaign.annealing_steps").size());
+      file += instances * networks * R * n * 8.0;
+    }
   }
   e.file_bytes = file;
-  e.file_keys = "campaign.annealing_steps, replicas.count or the number of instances";
+  e.file_keys = "campaign.annealing_steps, replicas.count, campaign.store_networks or the number of instances";
   checkResources(comm, c, e, output, log);
 }
 

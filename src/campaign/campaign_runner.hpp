@@ -24,7 +24,7 @@ namespace vna {
 
 // The anneal/analysis settings VCA and VQA rows start from (mode and annealing_steps are set per row).
 struct VariationalRunSettings {
-  AnnealSettings anneal;
+  AnnealSettings anneal;  // store_final_params: campaign.store_networks
   AnalysisSettings analysis;
 };
 

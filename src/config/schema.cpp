@@ -314,6 +314,10 @@ std::vector<KeySpec> buildKeys() {
   add(key("campaign.ground_energies", V::kString, "\"\"",
           "A file of ground-state energies per spin, the r-th number for realization r (header lines and commas "
           "allowed). Cross-checks campaign.ground_states (to 1e-7 per spin), else is the ground truth."));
+  add(key("campaign.store_networks", V::kBool, "true",
+          "Keep each VCA/VQA row's final parameters, /campaign/anneal/row_k/final/params (per-site networks: "
+          "10 MB per EA 10x10 row, 17 MB per SK N = 100 row). false: the rows' traces, final losses and "
+          "results only."));
   add(key("campaign.planted_all_up", V::kBool, "false",
           "The instances have the planted ground state σ = +1 everywhere (the published Wishart files)."));
   range(add(key("campaign.max_enumeration_spins", V::kInt, "24",

@@ -145,6 +145,24 @@ TEST_F(CampaignRuns, AVcaRowIsTheAnnealOfItsInstance) {
             h5::readDataset<double>(c, "campaign/anneal/row_0/trace/loss"));
 }
 
+TEST_F(CampaignRuns, WithoutStoredNetworksTheRowsAreTheSame) {
+  const fs::path out = *dir_ / "no_networks.h5";
+  const auto r = campaign(*cfg_, out, 2, "--set campaign.store_networks=false");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  {
+    h5::Handle f = h5::openFile(out.string(), MPI_COMM_SELF, false);
+    EXPECT_FALSE(h5::exists(f, "campaign/anneal/row_0/final/params"));
+    EXPECT_TRUE(h5::exists(f, "campaign/anneal/row_0/final/loss"));
+  }
+  // Origin: the rows are analyzed from the same parameters, in memory: everything else is equal.
+  EXPECT_EQ(test::compareH5(whole().string(), out.string(), {"timing", "final/params"}), "");
+  // The file is smaller by at least the 12 networks (2 lengths x 3 instances x vca, 2 replicas each).
+  h5::Handle w = h5::openFile(whole().string(), MPI_COMM_SELF, false);
+  const auto shape = h5::datasetShape(h5::openDataset(w, "campaign/anneal/row_0/final/params"));
+  ASSERT_EQ(shape.size(), 2u);
+  EXPECT_LE(fs::file_size(out) + 6 * shape[0] * shape[1] * sizeof(double), fs::file_size(whole()));
+}
+
 TEST_F(CampaignRuns, AnalyzePrintsAndStoresTheSummary) {
   const fs::path cfg = test::writeFile(*dir_ / "analyze.yaml", kSk);
   const fs::path out = *dir_ / "analyze.h5";
