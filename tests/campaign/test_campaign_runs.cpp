@@ -2,9 +2,11 @@
 // results independent of the rank count, a resumed campaign equal to an uninterrupted one (stopped
 // between rows and inside a VCA row), bad configs as input errors without output, a VCA row equal to
 // the corresponding `vna anneal`, the best-found fallback, `vna analyze` of the campaign file and the
-// plot script.
+// plot script, a campaign without its networks, the file estimate that counts them.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
+#include <sys/statvfs.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -230,6 +232,31 @@ TEST(CampaignErrors, BadConfigsExitWithTwoAndWriteNothing) {
     EXPECT_FALSE(fs::exists(out)) << c.name;
     EXPECT_FALSE(fs::exists(out.string() + ".partial")) << c.name;
   }
+}
+
+TEST(CampaignErrors, TheFileEstimateCountsTheStoredNetworks) {
+  const fs::path dir = workDir("stored_networks");
+  struct statvfs s {};
+  ASSERT_EQ(statvfs(dir.c_str(), &s), 0);
+  if (static_cast<double>(s.f_bavail) * static_cast<double>(s.f_frsize) > 9e11)
+    GTEST_SKIP() << "this disk could hold the file";
+  // 100 instances x 1000 lengths of VCA rows, per-site tensorized2d on EA 10x10 (1 292 200 parameters).
+  // Origin of the figure, resource_check.cpp's terms: the stored networks 10^5 x 1 292 200 x 8 B, the
+  // traces 100 x (1 + ... + 1000 updates) x 48 B, the rows 10^5 x 308 B, the instances 100 x 200 B:
+  // 1.0362e12 B = 965.0 GiB. Without the networks it would be 2.4 GB.
+  const fs::path cfg = test::writeFile(dir / "c.yaml", R"(model: {type: edwards_anderson, Lx: 10, Ly: 10, seed: 1}
+ansatz: {cell: tensorized2d, hidden: 40, weight_sharing: false}
+anneal: {warmup_steps: 0, train_steps: 1}
+campaign: {methods: [vca], realizations: 100}
+)");
+  std::vector<int> steps(1000);
+  for (int a = 0; a < 1000; ++a) steps[a] = a + 1;
+  const fs::path out = dir / "c.h5";
+  const auto r = campaign(cfg, out, 0, fmt::format("--set 'campaign.annealing_steps=[{}]'", fmt::join(steps, ",")));
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("needs about 965.0 GiB but the disk holding"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("campaign.store_networks"), std::string::npos) << r.out;
+  for (const char* suffix : {"", ".tmp", ".partial"}) EXPECT_FALSE(fs::exists(out.string() + suffix));
 }
 
 TEST(CampaignBestFound, WithoutGroundTruthTheBestEnergyIsTheReference) {
