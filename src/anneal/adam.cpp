@@ -35,8 +35,8 @@ double Adam::step(std::vector<double>& theta, const double* grad, AdamState& s) 
     s.v.assign(theta.size(), 0.0);
   }
   ++s.t;
-  const AdamCoefficients k{beta1,          beta2, learning_rate, epsilon, 1.0 - std::pow(beta1, static_cast<double>(s.t)),
-                           1.0 - std::pow(beta2, static_cast<double>(s.t))};
+  const double t = static_cast<double>(s.t);
+  const AdamCoefficients k{beta1, beta2, learning_rate, epsilon, 1.0 - std::pow(beta1, t), 1.0 - std::pow(beta2, t)};
   double* th = theta.data();
   double* m = s.m.data();
   double* v = s.v.data();
