@@ -349,4 +349,12 @@ nlohmann::json analysisJson(const Model& model, const GroundTruth& truth, const 
   return reps;
 }
 
+void logAnalysisJson(const Log& log, const nlohmann::json& replicas) {
+  for (const auto& rep : replicas)
+    log.info("replica {}: <E>/N = {:.6f}, min E/N = {:.6f}, ground-state fraction {}, distinct ground states {}",
+             rep["replica"].get<int>(), rep["mean_energy_per_spin"].get<double>(),
+             rep["min_energy_per_spin"].get<double>(), rep["ground_state_fraction"].dump(),
+             rep["distinct_ground_states"].dump());
+}
+
 }  // namespace vna

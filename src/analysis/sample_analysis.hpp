@@ -73,4 +73,7 @@ void writeAnalysis(hid_t root, const Comm& comm, const AnalysisSettings& setting
 
 nlohmann::json analysisJson(const Model& model, const GroundTruth& truth, const std::vector<ReplicaAnalysis>& results);
 
+// One log line per replica of analysisJson's array (what vna anneal and vna analyze print).
+void logAnalysisJson(const Log& log, const nlohmann::json& replicas);
+
 }  // namespace vna

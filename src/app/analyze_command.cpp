@@ -76,11 +76,7 @@ nlohmann::json runAnalyze(const CommandContext& ctx) {
   j["source"] = source;
   j["ground_energy"] = truth.energy ? nlohmann::json(*truth.energy) : nlohmann::json();
   j["replicas"] = analysisJson(model, truth, results);
-  for (const auto& rep : j["replicas"])
-    ctx.log.info("replica {}: <E>/N = {:.6f}, min E/N = {:.6f}, ground-state fraction {}, distinct ground states {}",
-                 rep["replica"].get<int>(), rep["mean_energy_per_spin"].get<double>(),
-                 rep["min_energy_per_spin"].get<double>(), rep["ground_state_fraction"].dump(),
-                 rep["distinct_ground_states"].dump());
+  logAnalysisJson(ctx.log, j["replicas"]);
   ctx.log.info("wrote {}", file.path().string());
   return j;
 }

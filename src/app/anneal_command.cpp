@@ -58,11 +58,7 @@ nlohmann::json runAnnealCommand(const CommandContext& ctx) {
     j["replicas"][r]["final_loss"] = outcome.final_loss[r];
     j["replicas"][r]["final_loss_err"] = outcome.final_loss_err[r];
   }
-  for (const auto& rep : j["replicas"])
-    ctx.log.info("replica {}: <E>/N = {:.6f}, min E/N = {:.6f}, ground-state fraction {}, distinct ground states {}",
-                 rep["replica"].get<int>(), rep["mean_energy_per_spin"].get<double>(),
-                 rep["min_energy_per_spin"].get<double>(), rep["ground_state_fraction"].dump(),
-                 rep["distinct_ground_states"].dump());
+  logAnalysisJson(ctx.log, j["replicas"]);
   ctx.log.info("wrote {}", file.path().string());
   return j;
 }
