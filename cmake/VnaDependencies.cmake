@@ -75,6 +75,16 @@ else()
   message(STATUS "vna: native CUDA backend: OFF")
 endif()
 
+# GCC 12's AVX-512 intrinsics pass deliberately undefined operands (_mm512_undefined_*), and
+# -Wmaybe-uninitialized flags them wherever Eigen's packet code inlines them (GCC PR 105593, fixed in
+# GCC 13): hundreds of false warnings per build. vna_quiet_eigen(TARGET files...) turns that warning
+# off for the sources of TARGET that include Eigen, on those compilers only.
+function(vna_quiet_eigen target)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+    set_source_files_properties(${ARGN} TARGET_DIRECTORY ${target} PROPERTIES COMPILE_OPTIONS "-Wno-maybe-uninitialized")
+  endif()
+endfunction()
+
 # Common compile options for vna's own targets.
 add_library(vna_options INTERFACE)
 target_compile_options(vna_options INTERFACE
