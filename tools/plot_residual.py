@@ -12,7 +12,10 @@ instances of /campaign/results/attempts: equal work is a vertical line), for the
 draws both panels side by side. Several files (e.g. the Monte Carlo campaign and a VCA/VQA campaign on the
 same instances) are drawn together, their methods labelled by file when a name repeats; --labels gives one
 label per file, naming its ansatz: VCA and VQA carry it, other methods only when their name repeats
-(`--labels "per site" shared` for a per-site and a shared-weight campaign). Writes PNG and PDF; --table also prints the comparison as a Markdown table (median [band], P(GS) = fraction of
+(`--labels "per site" shared` for a per-site and a shared-weight campaign). An instance without exact
+ground truth has E0 = the best energy its own campaign found; drawn together, the files' instances of the
+same description are measured against the best that any of them found (and "reached" means reaching
+that). Writes PNG and PDF; --table also prints the comparison as a Markdown table (median [band], P(GS) = fraction of
 instances whose row reached E0, median wall seconds per row from /campaign/timing/row_seconds).
 
   tools/plot_residual.py ea.campaign.h5 ea_shared.campaign.h5 --labels "per site" shared --table"""
@@ -33,11 +36,46 @@ def _strings(values):
     return [v.decode() if isinstance(v, bytes) else str(v) for v in values]
 
 
-def residual_curves(path, low=25.0, high=75.0, quantity="residual_energy_per_spin"):
+def best_found_energies(paths):
+    """{instance description: E0} over the files' instances without exact ground truth: the lowest of
+    their files' best-found ground energies."""
+    best = {}
+    for path in paths:
+        with h5py.File(path, "r") as f:
+            inst = f["campaign/instances"]
+            for desc, origin, e0 in zip(_strings(inst["description"][()]), _strings(inst["ground_truth_origin"][()]),
+                                        inst["ground_energy"][()]):
+                if origin.startswith("best found") and np.isfinite(e0):
+                    best[desc] = min(best.get(desc, np.inf), float(e0))
+    return best
+
+
+def _rereference(f, res, reached, quantity, best_found):
+    """res and reached of the rows whose instance is measured against best_found's E0 instead of its own."""
+    inst = f["campaign/instances"]
+    r = f["campaign/results"]
+    row_instance = r["instance"][()]
+    energy = r["min_energy" if quantity.startswith("min_") else "mean_energy"][()]
+    min_energy = r["min_energy"][()]
+    res, reached = res.copy(), reached.copy()
+    for i, (desc, e0, tol, n) in enumerate(zip(_strings(inst["description"][()]), inst["ground_energy"][()],
+                                               inst["ground_tolerance"][()], inst["num_spins"][()])):
+        if desc not in best_found or best_found[desc] == e0:
+            continue
+        common = best_found[desc]
+        sel = row_instance == i
+        res[sel] = (energy[sel] - common) / n
+        # The campaign's tolerance is relative to |E0|: the same relative tolerance at the common E0.
+        reached[sel] = min_energy[sel] <= common + tol * abs(common) / max(abs(e0), 1e-300)
+    return res, reached
+
+
+def residual_curves(path, low=25.0, high=75.0, quantity="residual_energy_per_spin", best_found=None):
     """The arrays the figure plots, so tests can compare them with the file: per method, the annealing
     steps and the median, the low/high percentiles (numpy's linear interpolation, as vna's summary),
     the mean over instances, the number of instances at zero residual, and the median over instances of
-    the spin-flip attempts of the rows (0 for VCA/VQA)."""
+    the spin-flip attempts of the rows (0 for VCA/VQA). best_found (best_found_energies): the E0 of the
+    instances it lists, in place of the file's."""
     with h5py.File(path, "r") as f:
         if "campaign/results" not in f:
             raise KeyError("/campaign/results")
@@ -55,6 +93,8 @@ def residual_curves(path, low=25.0, high=75.0, quantity="residual_energy_per_spi
         reached = r["reached_ground_state"][()] != 0
         seconds = f["campaign/timing/row_seconds"][()]
         origin = _strings(c["instances/ground_truth_origin"][()])
+        if best_found:
+            res, reached = _rereference(f, res, reached, quantity, best_found)
     out = {"methods": methods, "quantity": quantity, "low": low, "high": high,
            "best_found_instances": sum(o.startswith("best found") for o in origin), "curves": {}}
     for m, name in enumerate(methods):
@@ -87,14 +127,16 @@ NETWORK_METHODS = ("vca", "vqa")  # the methods whose rows depend on the ansatz
 
 
 def combined_curves(paths, low=25.0, high=75.0, quantity="residual_energy_per_spin", labels=None):
-    """residual_curves of every file, their methods in one dict. With labels (one per file, naming the
+    """residual_curves of every file, their methods in one dict, instances without exact ground truth
+    measured against the best any file found (best_found_energies). With labels (one per file, naming the
     ansatz variant) VCA and VQA are named "vca (label)", and any other method whose name repeats; without,
     a name met again is labelled with its file's stem."""
     if labels is not None and len(labels) != len(paths):
         raise ValueError(f"{len(labels)} label(s) for {len(paths)} file(s)")
     out = None
+    best_found = best_found_energies(paths) if len(paths) > 1 else None
     for k, path in enumerate(paths):
-        d = residual_curves(path, low, high, quantity)
+        d = residual_curves(path, low, high, quantity, best_found)
         if out is None:
             out = {**d, "curves": {}, "methods": []}
         else:

@@ -287,6 +287,41 @@ class PlotResidualTest(ToolTest):
         with self.assertRaises(ValueError):
             pr.combined_curves([Files.campaign], labels=["one", "two"])
 
+    def test_best_found_instances_share_the_lowest_e0(self):
+        # Two copies of the campaign whose instances have no exact ground truth: in a, E0 is the
+        # campaign's (the enumerated value); b's methods "found" E0 + 1 only, its residuals and
+        # reached flags measured against that. Together both are measured against a's E0: b's curves
+        # become a's (the same rows), origin of the equalities.
+        pr = import_tool("plot_residual")
+        a, b = self.out("best_a.campaign.h5"), self.out("best_b.campaign.h5")
+        for path, shift in ((a, 0.0), (b, 1.0)):
+            shutil.copyfile(Files.campaign, path)
+            with h5py.File(path, "r+") as f:
+                inst, r = f["campaign/instances"], f["campaign/results"]
+                n = inst["ground_truth_origin"].shape[0]
+                del inst["ground_truth_origin"]
+                inst["ground_truth_origin"] = np.array([b"best found by the campaign (not exact)"] * n)
+                e0 = inst["ground_energy"][()] + shift
+                inst["ground_energy"][...] = e0
+                rows = r["instance"][()]
+                N = inst["num_spins"][()][rows]
+                r["residual_energy_per_spin"][...] = (r["mean_energy"][()] - e0[rows]) / N
+                r["min_residual_energy_per_spin"][...] = (r["min_energy"][()] - e0[rows]) / N
+                if shift:
+                    r["reached_ground_state"][...] = 1
+        with h5py.File(a, "r") as f:
+            descriptions = [x.decode() for x in f["campaign/instances/description"][()]]
+            self.assertEqual(pr.best_found_energies([a, b]),
+                             dict(zip(descriptions, f["campaign/instances/ground_energy"][()])))
+        alone = pr.residual_curves(b)
+        self.assertFalse(np.array_equal(alone["curves"]["pt"]["median"], pr.residual_curves(a)["curves"]["pt"]["median"]))
+        for quantity in ("residual_energy_per_spin", "min_residual_energy_per_spin"):
+            d = pr.combined_curves([a, b], quantity=quantity, labels=["a", "b"])
+            for m in ("sa", "pt", "pa"):
+                for key in ("median", "low", "high", "ground_state_probability"):
+                    np.testing.assert_array_equal(d["curves"][f"{m} (b)"][key], d["curves"][m][key],
+                                                  err_msg=f"{quantity} {m} {key}")
+
     def test_table_equals_the_file(self):
         # P(GS) is the fraction of instances whose row reached E0, the time the median of
         # /campaign/timing/row_seconds: both read here from the rows.
