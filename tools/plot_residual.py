@@ -147,6 +147,8 @@ def combined_curves(paths, low=25.0, high=75.0, quantity="residual_energy_per_sp
             key = f"{name} ({suffix})" if labelled or name in out["curves"] else name
             out["curves"][key] = c
             out["methods"].append(key)
+    if best_found:
+        out["best_found_instances"] = len(best_found)  # distinct instances, not one count per file
     return out
 
 

@@ -317,6 +317,7 @@ class PlotResidualTest(ToolTest):
         self.assertFalse(np.array_equal(alone["curves"]["pt"]["median"], pr.residual_curves(a)["curves"]["pt"]["median"]))
         for quantity in ("residual_energy_per_spin", "min_residual_energy_per_spin"):
             d = pr.combined_curves([a, b], quantity=quantity, labels=["a", "b"])
+            self.assertEqual(d["best_found_instances"], len(descriptions))
             for m in ("sa", "pt", "pa"):
                 for key in ("median", "low", "high", "ground_state_probability"):
                     np.testing.assert_array_equal(d["curves"][f"{m} (b)"][key], d["curves"][m][key],
