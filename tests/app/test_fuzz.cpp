@@ -215,9 +215,10 @@ TEST(Fuzz, MutatedInputsEndWithAResultOrAClearInputError) {
       continue;
     }
     ASSERT_TRUE(code == 0 || code == 2) << "case " << i << ": exit " << code << ": " << message << "\n" << describe(c);
-    if (code == 2)
+    if (code == 2) {
       EXPECT_TRUE(message.find(": ") != std::string::npos && message.size() > 10)
           << "case " << i << ": exit 2 without a clear message: '" << message << "'\n" << describe(c);
+    }
     for (const char* s : {".partial", ".tmp"}) EXPECT_FALSE(fs::exists(dir / (std::string("out.h5") + s))) << i;
   }
   // The mutations must exercise both outcomes.

@@ -129,7 +129,9 @@ TEST_F(Signals, JobscriptWithMpiexecEndsWithThreeWhenTheRanksCheckpointed) {
     EXPECT_EQ(code, 3) << text;
     EXPECT_NE(text.find("vna stopped at a checkpoint"), std::string::npos) << text;
     EXPECT_NE(text.find("1 thread(s) per rank"), std::string::npos) << text;
-    if (mpiexec_too) EXPECT_NE(text.find("vna itself ended with 3"), std::string::npos) << text;
+    if (mpiexec_too) {
+      EXPECT_NE(text.find("vna itself ended with 3"), std::string::npos) << text;
+    }
     resumeAndCompare(out, 2);
   }
 }
@@ -149,10 +151,11 @@ TEST_P(LongPhases, StopWithinSecondsOfTheSignal) {
   const fs::path dir = workDir("phase_" + p.name);
   test::writeFile(dir / "run.yaml", kRun);
   // A source for analyze and landscape.
-  if (p.command.find("{source}") != std::string::npos)
+  if (p.command.find("{source}") != std::string::npos) {
     ASSERT_EQ(runVna(fmt::format("anneal {} --output {}", (dir / "run.yaml").string(), (dir / "source.h5").string()))
                   .exit_code,
               0);
+  }
   test::writeFile(dir / "sk22.yaml",
                   "model: {type: sherrington_kirkpatrick, N: 22, seed: 1}\nexact: {gammas: [0.5], enumerate: never, "
                   "temperatures: []}\n");

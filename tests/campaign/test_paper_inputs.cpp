@@ -56,7 +56,9 @@ TEST(PaperInputs, FollowThePublishedProtocolAndTheReducedOnesOnlyShrinkIt) {
       if (*f.data && !test::haveSharedData(f.data)) continue;  // the instances are not here
       const CampaignSpec spec = campaignSpecFromConfig(*c, modelSpecFromConfig(*c));
       EXPECT_TRUE(spec.usesVariational());
-      if (c == &full) EXPECT_EQ(spec.instances.size(), f.instances);
+      if (c == &full) {
+        EXPECT_EQ(spec.instances.size(), f.instances);
+      }
       ++checked_specs;
     }
     EXPECT_EQ(full.getInt("anneal.warmup_steps"), 1000);
