@@ -37,17 +37,26 @@ def _strings(values):
 
 
 def best_found_energies(paths):
-    """{instance description: E0} over the files' instances without exact ground truth: the lowest of
-    their files' best-found ground energies."""
-    best = {}
+    """{instance description: E0} over the instances that some file measures against its best found
+    energy: the exact ground energy where another file has it, else the lowest of the files' best."""
+    best, exact = {}, {}
     for path in paths:
         with h5py.File(path, "r") as f:
             inst = f["campaign/instances"]
             for desc, origin, e0 in zip(_strings(inst["description"][()]), _strings(inst["ground_truth_origin"][()]),
                                         inst["ground_energy"][()]):
-                if origin.startswith("best found") and np.isfinite(e0):
+                if not np.isfinite(e0):
+                    continue
+                if origin.startswith("best found"):
                     best[desc] = min(best.get(desc, np.inf), float(e0))
-    return best
+                else:
+                    exact[desc] = float(e0)
+    return {desc: exact.get(desc, e0) for desc, e0 in best.items()}
+
+
+def _tolerance(e0):
+    """The campaign's tolerance on reaching E0 (exactTolerance in src/campaign/campaign_runner.cpp)."""
+    return 1e-9 * max(1.0, abs(e0))
 
 
 def _rereference(f, res, reached, quantity, best_found):
@@ -58,15 +67,14 @@ def _rereference(f, res, reached, quantity, best_found):
     energy = r["min_energy" if quantity.startswith("min_") else "mean_energy"][()]
     min_energy = r["min_energy"][()]
     res, reached = res.copy(), reached.copy()
-    for i, (desc, e0, tol, n) in enumerate(zip(_strings(inst["description"][()]), inst["ground_energy"][()],
-                                               inst["ground_tolerance"][()], inst["num_spins"][()])):
+    for i, (desc, e0, n) in enumerate(zip(_strings(inst["description"][()]), inst["ground_energy"][()],
+                                          inst["num_spins"][()])):
         if desc not in best_found or best_found[desc] == e0:
             continue
         common = best_found[desc]
         sel = row_instance == i
         res[sel] = (energy[sel] - common) / n
-        # The campaign's tolerance is relative to |E0|: the same relative tolerance at the common E0.
-        reached[sel] = min_energy[sel] <= common + tol * abs(common) / max(abs(e0), 1e-300)
+        reached[sel] = min_energy[sel] <= common + _tolerance(common)
     return res, reached
 
 

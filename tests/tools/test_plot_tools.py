@@ -313,6 +313,14 @@ class PlotResidualTest(ToolTest):
             descriptions = [x.decode() for x in f["campaign/instances/description"][()]]
             self.assertEqual(pr.best_found_energies([a, b]),
                              dict(zip(descriptions, f["campaign/instances/ground_energy"][()])))
+        # An exact ground energy in another file wins over the best found.
+        with h5py.File(Files.campaign, "r") as f:
+            exact = dict(zip(descriptions, f["campaign/instances/ground_energy"][()] - 0.5))
+        shifted = self.out("exact_shifted.campaign.h5")
+        shutil.copyfile(Files.campaign, shifted)
+        with h5py.File(shifted, "r+") as f:
+            f["campaign/instances/ground_energy"][...] = f["campaign/instances/ground_energy"][()] - 0.5
+        self.assertEqual(pr.best_found_energies([b, shifted]), exact)
         alone = pr.residual_curves(b)
         self.assertFalse(np.array_equal(alone["curves"]["pt"]["median"], pr.residual_curves(a)["curves"]["pt"]["median"]))
         for quantity in ("residual_energy_per_spin", "min_residual_energy_per_spin"):
