@@ -40,8 +40,8 @@ def sets(*pairs):
 # (case, vna arguments); {W} is the scratch folder. Paths are relative to the source tree. Each case is
 # small (seconds) but goes through one driver path: VCA float vanilla2d (the default job, shortened,
 # with a trajectory), VQA (logProbFlips), regularized double tensorized2d, dilated1d, `vna analyze`,
-# landscapes (classical with block normalization; VQA with snapshot directions) and a campaign with
-# every method.
+# landscapes (classical with block normalization; VQA with snapshot directions), a campaign with
+# every method, and per-site networks of every cell on EA and SK.
 CASES = [
     ("default_anneal", ["anneal", "input/default.yaml"] +
      sets("anneal.warmup_steps=40", "anneal.annealing_steps=60", "anneal.train_steps=2",
@@ -63,6 +63,12 @@ CASES = [
     ("vqa_landscape", ["landscape", "tests/golden/landscape_vqa.yaml"] +
      sets("landscape.source={W}/vqa_anneal.h5")),
     ("campaign", ["campaign", "tests/golden/campaign.yaml"]),
+    # Per-site networks (the spin-glass defaults), every cell: their backward passes and gradient flush.
+    ("ea_tensorized2d_per_site", ["anneal", "tests/golden/ea_per_site.yaml"]),
+    ("ea_vanilla2d_per_site", ["anneal", "tests/golden/ea_per_site.yaml"] + sets("ansatz.cell=vanilla2d")),
+    ("sk_dilated1d_per_site", ["anneal", "tests/golden/sk_per_site.yaml"]),
+    ("sk_tensorized1d_per_site", ["anneal", "tests/golden/sk_per_site.yaml"] + sets("ansatz.cell=tensorized1d")),
+    ("sk_vanilla1d_per_site", ["anneal", "tests/golden/sk_per_site.yaml"] + sets("ansatz.cell=vanilla1d")),
 ]
 
 
