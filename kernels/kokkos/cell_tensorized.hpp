@@ -4,8 +4,10 @@
 // i.e. pre_i = c_i + Σ_m Σ_t T[m][i][t] x_m H_t, with one predecessor q_0 = k − 1 (1D) or the
 // horizontal and vertical predecessors (2D); a missing predecessor contributes zeros to x and H.
 // Because x is one-hot per predecessor, Σ_m T_m (x_m ⊙ H) is a sum of ordinary tile products with the
-// B tiles masked per sample lane: B_m[t][w] = x_m[w] H[t][w]. Same interface as VanillaCell
-// (see cell_vanilla.hpp).
+// B tiles masked per sample lane: B_m[t][w] = x_m[w] H[t][w]. The weight gradient
+// ∂T_m = Σ_w x_m[w] ∂pre[·][w] H[·][w]^T runs over the lanes that select slot m alone (half of them),
+// and slots no lane of a chunk selects are skipped everywhere; both leave out only exact zeros, so the
+// sums are those of the full masked products. Same interface as VanillaCell (see cell_vanilla.hpp).
 #include <Kokkos_Core.hpp>
 
 #include <vector>
@@ -26,8 +28,8 @@ class TensorizedCell {
   explicit TensorizedCell(const ParamLayout& layout)
       : hidden_(layout.hidden),
         inputs_(layout.cell == CellKind::kTensorized2d ? 2 : 1),
-        hidden_padded_((layout.hidden + tile::VectorWidth<Scalar>::value - 1) / tile::VectorWidth<Scalar>::value *
-                       tile::VectorWidth<Scalar>::value),
+        inner_padded_((inputs_ * layout.hidden + tile::VectorWidth<Scalar>::value - 1) /
+                      tile::VectorWidth<Scalar>::value * tile::VectorWidth<Scalar>::value),
         tensor_(blockRef(layout, "T")),
         bias_(blockRef(layout, "c")),
         num_params_(bias_.local + hidden_) {}
@@ -55,7 +57,7 @@ class TensorizedCell {
     terms.bias = theta + bias_.at(site);
     const Scalar* tensor = theta + tensor_.at(site);
     for (int m = 0; m < slots(); ++m) {
-      if (nb[m / 2] == nullptr) continue;
+      if (!slotSelected(nb, m)) continue;
       Scalar* bm = scratch + m * K * W;
       maskedInputs(nb, m, bm);
       terms.add(tensor + m * h * K, bm);
@@ -64,21 +66,23 @@ class TensorizedCell {
     eluInPlace(state, h * W);
   }
 
-  // scratch: ∂pre [d_h][W], ∂pre^T [W][d_h padded], D_m = x_m ⊙ ∂pre [slots][d_h][W], B_m [slots][K][W].
-  int scratchSize() const {
-    return hidden_ * W + W * hidden_padded_ + slots() * hidden_ * W + slots() * inner() * W;
-  }
-  // grad: ∂T_m^T [slots][K][d_h padded], then per-lane ∂c [d_h][W].
-  int gradSize() const { return slots() * inner() * hidden_padded_ + hidden_ * W; }
+  // scratch: ∂pre [d_h][W], H^T [W][K padded] (the predecessors' hidden states transposed, padding
+  // zero), its rows regrouped by one predecessor's bit [W][K padded], the matching columns of ∂pre
+  // [d_h][W], and D_m = x_m ⊙ ∂pre [slots][d_h][W].
+  int scratchSize() const { return 2 * hidden_ * W + 2 * W * inner_padded_ + slots() * hidden_ * W; }
+  // grad: ∂T_m [slots][d_h][K padded] (the block's own row order, so the flush is a contiguous
+  // conversion), then per-lane ∂c [d_h][W].
+  int gradSize() const { return slots() * hidden_ * inner_padded_ + hidden_ * W; }
 
   KOKKOS_INLINE_FUNCTION void backward(const Scalar* theta, int site, const Scalar* state, const Scalar* const* nb,
                                        Scalar* dstate, Scalar* const* dnb, Scalar* scratch, Scalar* grad) const {
-    const int h = hidden_, K = inner(), hp = hidden_padded_;
+    const int h = hidden_, K = inner(), kp = inner_padded_;
     Scalar* dpre = scratch;
-    Scalar* dpre_t = dpre + h * W;
-    Scalar* dmasked = dpre_t + W * hp;
-    Scalar* masked = dmasked + slots() * h * W;
-    Scalar* dbias = grad + slots() * K * hp;
+    Scalar* states_t = dpre + h * W;
+    Scalar* grouped_states = states_t + W * kp;
+    Scalar* grouped_dpre = grouped_states + W * kp;
+    Scalar* dmasked = grouped_dpre + h * W;
+    Scalar* dbias = grad + slots() * h * kp;
     for (int i = 0; i < h; ++i) {
       VNA_UNROLL
       for (int w = 0; w < W; ++w) {
@@ -87,17 +91,41 @@ class TensorizedCell {
         dbias[i * W + w] += d;
       }
     }
-    for (int i = 0; i < h; ++i) {
-      VNA_UNROLL
-      for (int w = 0; w < W; ++w) dpre_t[w * hp + i] = dpre[i * W + w];
+    transposedStates(nb, states_t);
+    // ∂T_m += Σ_w x_m[w] ∂pre[·][w] H^T[w][·]. x_m[w] is 0 or 1, so only the lanes whose predecessor bit
+    // selects slot m contribute: they are grouped (in lane order) and the rank update runs over them
+    // alone, half the lanes of the full update and its nonzero terms in the same order (the accumulator
+    // starts at +0 and never becomes −0, so the skipped zero terms change no bit).
+    for (int j = 0; j < inputs_; ++j) {
+      if (nb[j] == nullptr) continue;
+      // lanes[0 .. n0): x_{2j} = 1 − b selects them; lanes[n0 .. n): x_{2j+1} = b.
+      const Scalar* x0 = nb[j] + hidden_ * W;
+      const Scalar* x1 = x0 + W;
+      int lanes[W];
+      int n0 = 0;
+      for (int w = 0; w < W; ++w)
+        if (x0[w] != Scalar(0)) lanes[n0++] = w;
+      int n = n0;
+      for (int w = 0; w < W; ++w)
+        if (x1[w] != Scalar(0) && n < W) lanes[n++] = w;
+      for (int r = 0; r < n; ++r) {
+        const Scalar* KOKKOS_RESTRICT from = states_t + lanes[r] * kp;
+        Scalar* KOKKOS_RESTRICT to = grouped_states + r * kp;
+        for (int e = 0; e < kp; ++e) to[e] = from[e];
+      }
+      for (int i = 0; i < h; ++i)
+        for (int r = 0; r < n; ++r) grouped_dpre[i * W + r] = dpre[i * W + lanes[r]];
+      for (int c = 0; c < 2; ++c) {
+        const int first = c == 0 ? 0 : n0, count = c == 0 ? n0 : n - n0;
+        if (count > 0)
+          tile::gemmWide<Scalar>(h, count, kp, grouped_dpre + first, W, grouped_states + first * kp, kp,
+                                 grad + (2 * j + c) * h * kp, kp);
+      }
     }
-    // ∂T_m^T += B_m ∂pre^T (rank-W update); D_m = x_m ⊙ ∂pre for the input gradient below.
+    // D_m = x_m ⊙ ∂pre for the input gradient.
     for (int m = 0; m < slots(); ++m) {
+      if (!slotSelected(nb, m)) continue;
       const Scalar* pred = nb[m / 2];
-      if (pred == nullptr) continue;
-      Scalar* bm = masked + m * K * W;
-      maskedInputs(nb, m, bm);
-      tile::gemmWide<Scalar>(K, W, hp, bm, W, dpre_t, hp, grad + m * K * hp, hp);
       const Scalar* x = pred + (hidden_ + (m % 2)) * W;
       Scalar* dm = dmasked + m * h * W;
       for (int i = 0; i < h; ++i) {
@@ -115,31 +143,33 @@ class TensorizedCell {
       terms.lda = K;
       terms.ldb = W;
       for (int m = 0; m < slots(); ++m)
-        if (nb[m / 2] != nullptr) terms.add(tensor + m * h * K + j * h, dmasked + m * h * W);
+        if (slotSelected(nb, m)) terms.add(tensor + m * h * K + j * h, dmasked + m * h * W);
       tile::gemmRows<Scalar, W, true>(h, terms, dnb[j], W);
     }
   }
 
   KOKKOS_INLINE_FUNCTION double gradEntry(const Scalar* grad, int idx) const {
-    const int h = hidden_, K = inner(), hp = hidden_padded_;
+    const int h = hidden_, K = inner(), kp = inner_padded_;
     if (idx >= bias_.local) {
-      const Scalar* dbias = grad + slots() * K * hp + (idx - bias_.local) * W;
+      const Scalar* dbias = grad + slots() * h * kp + (idx - bias_.local) * W;
       double sum = 0.0;
       for (int w = 0; w < W; ++w) sum += dbias[w];
       return sum;
     }
     const int local = idx - tensor_.local;
-    const int m = local / (h * K), i = (local % (h * K)) / K, t = local % K;
-    return grad[m * K * hp + t * hp + i];
+    const int row = local / K, t = local % K;  // row = m · d_h + i
+    return grad[row * kp + t];
   }
 
   // dst[b][e] = gradEntry of entry e of the cell's block b (T, then c), for every entry at once.
   KOKKOS_INLINE_FUNCTION void writeGradient(const Scalar* grad, double* const* dst) const {
-    const int h = hidden_, K = inner(), hp = hidden_padded_;
-    for (int m = 0; m < slots(); ++m)
-      for (int i = 0; i < h; ++i)
-        for (int t = 0; t < K; ++t) dst[0][m * h * K + i * K + t] = grad[m * K * hp + t * hp + i];
-    const Scalar* dbias = grad + slots() * K * hp;
+    const int h = hidden_, K = inner(), kp = inner_padded_;
+    for (int row = 0; row < slots() * h; ++row) {
+      double* KOKKOS_RESTRICT out = dst[0] + row * K;
+      const Scalar* KOKKOS_RESTRICT in = grad + row * kp;
+      for (int t = 0; t < K; ++t) out[t] = in[t];
+    }
+    const Scalar* dbias = grad + slots() * h * kp;
     for (int i = 0; i < h; ++i) {
       double sum = 0.0;
       for (int w = 0; w < W; ++w) sum += dbias[i * W + w];
@@ -150,6 +180,19 @@ class TensorizedCell {
  private:
   KOKKOS_INLINE_FUNCTION int slots() const { return 2 * inputs_; }
   KOKKOS_INLINE_FUNCTION int inner() const { return inputs_ * hidden_; }
+
+  // Whether slot m = 2j + c enters this chunk: predecessor j exists and some lane has b_j = c. A slot
+  // no lane selects contributes products that are exactly ±0, which change no value of the sums, and is
+  // skipped: once the annealing has concentrated the samples, most chunks agree on most bits and half
+  // the slots drop out.
+  KOKKOS_INLINE_FUNCTION bool slotSelected(const Scalar* const* nb, int m) const {
+    if (nb[m / 2] == nullptr) return false;
+    const Scalar* x = nb[m / 2] + (hidden_ + (m % 2)) * W;
+    bool any = false;
+    VNA_UNROLL
+    for (int w = 0; w < W; ++w) any = any || x[w] != Scalar(0);
+    return any;
+  }
 
   // B_m = x_m ⊙ H for slot m = 2j + c: x_m is row d_h + c of predecessor j's tile (its one-hot).
   KOKKOS_INLINE_FUNCTION void maskedInputs(const Scalar* const* nb, int m, Scalar* bm) const {
@@ -168,9 +211,23 @@ class TensorizedCell {
     }
   }
 
+  // H^T [W][K padded]: column j·d_h + t of row w is predecessor j's h_t of lane w (zero for a missing
+  // predecessor and in the padding).
+  KOKKOS_INLINE_FUNCTION void transposedStates(const Scalar* const* nb, Scalar* states_t) const {
+    const int h = hidden_, kp = inner_padded_;
+    for (int e = inner(); e < kp; ++e)
+      for (int w = 0; w < W; ++w) states_t[w * kp + e] = Scalar(0);
+    for (int j = 0; j < inputs_; ++j) {
+      for (int t = 0; t < h; ++t) {
+        VNA_UNROLL
+        for (int w = 0; w < W; ++w) states_t[w * kp + j * h + t] = nb[j] == nullptr ? Scalar(0) : nb[j][t * W + w];
+      }
+    }
+  }
+
   int hidden_ = 0;
   int inputs_ = 1;
-  int hidden_padded_ = 0;
+  int inner_padded_ = 0;  // K rounded up to the vector width (the weight gradient's row length)
   BlockRef tensor_;
   BlockRef bias_;
   int num_params_ = 0;
