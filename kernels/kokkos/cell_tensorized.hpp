@@ -122,9 +122,11 @@ class TensorizedCell {
                                  grad + (2 * j + c) * h * kp, kp);
       }
     }
-    // D_m = x_m ⊙ ∂pre for the input gradient.
+    // D_m = x_m ⊙ ∂pre for the input gradient, over the slots some lane selects.
+    bool selected[2 * kMaxInputs];
+    for (int m = 0; m < slots(); ++m) selected[m] = slotSelected(nb, m);
     for (int m = 0; m < slots(); ++m) {
-      if (!slotSelected(nb, m)) continue;
+      if (!selected[m]) continue;
       const Scalar* pred = nb[m / 2];
       const Scalar* x = pred + (hidden_ + (m % 2)) * W;
       Scalar* dm = dmasked + m * h * W;
@@ -143,7 +145,7 @@ class TensorizedCell {
       terms.lda = K;
       terms.ldb = W;
       for (int m = 0; m < slots(); ++m)
-        if (slotSelected(nb, m)) terms.add(tensor + m * h * K + j * h, dmasked + m * h * W);
+        if (selected[m]) terms.add(tensor + m * h * K + j * h, dmasked + m * h * W);
       tile::gemmRows<Scalar, W, true>(h, terms, dnb[j], W);
     }
   }
