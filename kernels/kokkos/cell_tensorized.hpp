@@ -3,11 +3,12 @@
 //   h_k = ELU( x^T T H + c ),   x = [onehot(b_{q_0}); onehot(b_{q_1})],   H = [h_{q_0}; h_{q_1}],
 // i.e. pre_i = c_i + Σ_m Σ_t T[m][i][t] x_m H_t, with one predecessor q_0 = k − 1 (1D) or the
 // horizontal and vertical predecessors (2D); a missing predecessor contributes zeros to x and H.
-// Because x is one-hot per predecessor, Σ_m T_m (x_m ⊙ H) is a sum of ordinary tile products with the
-// B tiles masked per sample lane: B_m[t][w] = x_m[w] H[t][w]. The weight gradient
-// ∂T_m = Σ_w x_m[w] ∂pre[·][w] H[·][w]^T runs over the lanes that select slot m alone (half of them),
-// and slots no lane of a chunk selects are skipped everywhere; both leave out only exact zeros, so the
-// sums are those of the full masked products. Same interface as VanillaCell (see cell_vanilla.hpp).
+// Because x is one-hot per predecessor, Σ_m T_m (x_m ⊙ H) = Σ_j T_{2j + b_j} H: one product per
+// predecessor whose weights each sample lane picks by its bit (tile::GemmTerms' selected terms, a
+// blend per product), the sums of the masked products Σ_m T_m (x_m ⊙ H) in their order less their
+// exact-zero half. The weight gradient ∂T_m = Σ_w x_m[w] ∂pre[·][w] H[·][w]^T runs over the lanes that
+// select slot m alone, and slots no lane of a chunk selects are skipped everywhere; both leave out only
+// exact zeros as well. Same interface as VanillaCell (see cell_vanilla.hpp).
 #include <Kokkos_Core.hpp>
 
 #include <vector>
@@ -44,32 +45,27 @@ class TensorizedCell {
   KOKKOS_INLINE_FUNCTION int bitRow() const { return hidden_; }
   KOKKOS_INLINE_FUNCTION int numParams() const { return num_params_; }
 
-  // Masked tiles B_m [K][W], m = 2j + c over the input slots.
-  int forwardScratchSize() const { return slots() * inner() * W; }
+  // H = [h_{q_0}; h_{q_1}] [K][W].
+  int forwardScratchSize() const { return inner() * W; }
 
   KOKKOS_INLINE_FUNCTION void forward(const Scalar* theta, int site, const Scalar* const* nb, Scalar* state,
                                       Scalar* scratch) const {
     const int h = hidden_, K = inner();
+    stackedStates(nb, scratch);
     tile::GemmTerms<Scalar> terms;
     terms.K = K;
     terms.lda = K;
     terms.ldb = W;
     terms.bias = theta + bias_.at(site);
-    const Scalar* tensor = theta + tensor_.at(site);
-    for (int m = 0; m < slots(); ++m) {
-      if (!slotSelected(nb, m)) continue;
-      Scalar* bm = scratch + m * K * W;
-      maskedInputs(nb, m, bm);
-      terms.add(tensor + m * h * K, bm);
-    }
+    addSlotTerms(nb, theta + tensor_.at(site), 0, scratch, terms);
     tile::gemmRows<Scalar, W>(h, terms, state, W);
     eluInPlace(state, h * W);
   }
 
   // scratch: ∂pre [d_h][W], H^T [W][K padded] (the predecessors' hidden states transposed, padding
   // zero), its rows regrouped by one predecessor's bit [W][K padded], the matching columns of ∂pre
-  // [d_h][W], and D_m = x_m ⊙ ∂pre [slots][d_h][W].
-  int scratchSize() const { return 2 * hidden_ * W + 2 * W * inner_padded_ + slots() * hidden_ * W; }
+  // [d_h][W].
+  int scratchSize() const { return 2 * hidden_ * W + 2 * W * inner_padded_; }
   // grad: ∂T_m [slots][d_h][K padded] (the block's own row order, so the flush is a contiguous
   // conversion), then per-lane ∂c [d_h][W].
   int gradSize() const { return slots() * hidden_ * inner_padded_ + hidden_ * W; }
@@ -81,7 +77,6 @@ class TensorizedCell {
     Scalar* states_t = dpre + h * W;
     Scalar* grouped_states = states_t + W * kp;
     Scalar* grouped_dpre = grouped_states + W * kp;
-    Scalar* dmasked = grouped_dpre + h * W;
     Scalar* dbias = grad + slots() * h * kp;
     for (int i = 0; i < h; ++i) {
       VNA_UNROLL
@@ -122,21 +117,8 @@ class TensorizedCell {
                                  grad + (2 * j + c) * h * kp, kp);
       }
     }
-    // D_m = x_m ⊙ ∂pre for the input gradient, over the slots some lane selects.
-    bool selected[2 * kMaxInputs];
-    for (int m = 0; m < slots(); ++m) selected[m] = slotSelected(nb, m);
-    for (int m = 0; m < slots(); ++m) {
-      if (!selected[m]) continue;
-      const Scalar* pred = nb[m / 2];
-      const Scalar* x = pred + (hidden_ + (m % 2)) * W;
-      Scalar* dm = dmasked + m * h * W;
-      for (int i = 0; i < h; ++i) {
-        VNA_UNROLL
-        for (int w = 0; w < W; ++w) dm[i * W + w] = x[w] * dpre[i * W + w];
-      }
-    }
-    // ∂H = Σ_m x_m ⊙ (T_m^T ∂pre) = Σ_m T_m^T D_m; rows [j·d_h, (j+1)·d_h) go to predecessor j
-    // (T_m read as its transpose: columns j·d_h .. of T[m][i][·]).
+    // ∂H = Σ_m T_m^T (x_m ⊙ ∂pre) = Σ_j T_{2j + b_j}^T ∂pre per lane; rows [j·d_h, (j+1)·d_h) go to
+    // predecessor j (T_m read as its transpose: columns j·d_h .. of T[m][i][·]).
     const Scalar* tensor = theta + tensor_.at(site);
     for (int j = 0; j < inputs_; ++j) {
       if (dnb[j] == nullptr) continue;
@@ -144,8 +126,7 @@ class TensorizedCell {
       terms.K = h;
       terms.lda = K;
       terms.ldb = W;
-      for (int m = 0; m < slots(); ++m)
-        if (selected[m]) terms.add(tensor + m * h * K + j * h, dmasked + m * h * W);
+      addSlotTerms(nb, tensor, j * h, dpre, terms);
       tile::gemmRows<Scalar, W, true>(h, terms, dnb[j], W);
     }
   }
@@ -196,20 +177,29 @@ class TensorizedCell {
     return any;
   }
 
-  // B_m = x_m ⊙ H for slot m = 2j + c: x_m is row d_h + c of predecessor j's tile (its one-hot).
-  KOKKOS_INLINE_FUNCTION void maskedInputs(const Scalar* const* nb, int m, Scalar* bm) const {
-    const int h = hidden_;
-    const Scalar* x = nb[m / 2] + (h + (m % 2)) * W;
+  // One term per present predecessor j with B = b: T_{2j} for lanes with b_j = 0, T_{2j+1} for b_j = 1,
+  // a plain product when the chunk agrees on b_j. Weight columns from `column` on.
+  KOKKOS_INLINE_FUNCTION void addSlotTerms(const Scalar* const* nb, const Scalar* tensor, int column, const Scalar* b,
+                                           tile::GemmTerms<Scalar>& terms) const {
+    const int h = hidden_, K = inner();
     for (int j = 0; j < inputs_; ++j) {
-      Scalar* rows = bm + j * h * W;
-      if (nb[j] == nullptr) {
-        for (int e = 0; e < h * W; ++e) rows[e] = Scalar(0);
-        continue;
-      }
-      for (int t = 0; t < h; ++t) {
-        VNA_UNROLL
-        for (int w = 0; w < W; ++w) rows[t * W + w] = x[w] * nb[j][t * W + w];
-      }
+      if (nb[j] == nullptr) continue;
+      const Scalar* t0 = tensor + 2 * j * h * K + column;
+      const Scalar* t1 = t0 + h * K;
+      const bool has0 = slotSelected(nb, 2 * j), has1 = slotSelected(nb, 2 * j + 1);
+      if (has0 && has1)
+        terms.addSelected(t0, t1, nb[j] + (h + 1) * W, b);
+      else
+        terms.add(has1 ? t1 : t0, b);
+    }
+  }
+
+  // H = [h_{q_0}; h_{q_1}] [K][W], zero for a missing predecessor.
+  KOKKOS_INLINE_FUNCTION void stackedStates(const Scalar* const* nb, Scalar* stacked) const {
+    const int h = hidden_;
+    for (int j = 0; j < inputs_; ++j) {
+      Scalar* rows = stacked + j * h * W;
+      for (int e = 0; e < h * W; ++e) rows[e] = nb[j] == nullptr ? Scalar(0) : nb[j][e];
     }
   }
 

@@ -46,13 +46,18 @@ struct RowBlock {
 
 // Operands of C = C0 + Σ_j A_j · B_j for up to kMaxTerms terms sharing K, lda and ldb. C0 is C itself
 // (accumulate) or, when `bias` is set, bias[r] broadcast along row r (the forward's c + Σ_j W_j x_j
-// in one pass, accumulators never leaving registers between terms).
+// in one pass, accumulators never leaving registers between terms). A selected term has a second
+// matrix alt_j and a lane selector sel_j (NC Scalars): column n of C takes A_j, or alt_j where
+// sel_j[n] ≠ 0 (the tensorized cell's weights chosen per sample by a predecessor's bit), which costs
+// one blend per product instead of a second masked product.
 template <class Scalar>
 struct GemmTerms {
   static constexpr int kMaxTerms = 4;
   int count = 0;
   int K = 0;
   const Scalar* a[kMaxTerms] = {nullptr, nullptr, nullptr, nullptr};
+  const Scalar* alt[kMaxTerms] = {nullptr, nullptr, nullptr, nullptr};
+  const Scalar* sel[kMaxTerms] = {nullptr, nullptr, nullptr, nullptr};
   int lda = 0;
   const Scalar* b[kMaxTerms] = {nullptr, nullptr, nullptr, nullptr};
   int ldb = 0;
@@ -69,10 +74,18 @@ struct GemmTerms {
     b[count] = bj;
     ++count;
   }
+  KOKKOS_INLINE_FUNCTION void addSelected(const Scalar* aj, const Scalar* altj, const Scalar* selj, const Scalar* bj) {
+    alt[count] = altj;
+    sel[count] = selj;
+    add(aj, bj);
+  }
   // The same terms with B shifted by `columns` (a column block of a wide product).
   KOKKOS_INLINE_FUNCTION GemmTerms shiftedColumns(int columns) const {
     GemmTerms s = *this;
-    for (int j = 0; j < count; ++j) s.b[j] += columns;
+    for (int j = 0; j < count; ++j) {
+      s.b[j] += columns;
+      if (s.sel[j] != nullptr) s.sel[j] += columns;
+    }
     return s;
   }
 };
@@ -82,6 +95,39 @@ template <class Scalar, int V>
 struct HostVector {
   typedef Scalar type __attribute__((vector_size(V * sizeof(Scalar))));
 };
+
+// Selected term j of a register block: column n multiplies alt_j where sel_j[n] ≠ 0, A_j elsewhere
+// (the same product, with the same rounding, as the masked pair A_j (1 − s) ⊙ B + alt_j s ⊙ B less its
+// exact-zero half).
+template <class Scalar, int R, int NC, bool kTransA, class Vec>
+inline __attribute__((always_inline)) void gemmSelectedSimd(const GemmTerms<Scalar>& g, int j, int r0,
+                                                            Vec (&acc)[R][NC / VectorWidth<Scalar>::value]) {
+  constexpr int V = VectorWidth<Scalar>::value, NV = NC / V;
+  const Scalar* KOKKOS_RESTRICT a = g.a[j] + (kTransA ? r0 : r0 * g.lda);
+  const Scalar* KOKKOS_RESTRICT alt = g.alt[j] + (kTransA ? r0 : r0 * g.lda);
+  const Scalar* KOKKOS_RESTRICT b = g.b[j];
+  const int lda = g.lda, ldb = g.ldb;
+  using Mask = decltype(Vec{} != Vec{});
+  Mask take_alt[NV];
+  VNA_UNROLL
+  for (int v = 0; v < NV; ++v) {
+    Vec s;
+    std::memcpy(&s, g.sel[j] + v * V, sizeof(Vec));
+    take_alt[v] = s != Vec{};
+  }
+  for (int t = 0; t < g.K; ++t) {
+    Vec bt[NV];
+    VNA_UNROLL
+    for (int v = 0; v < NV; ++v) std::memcpy(&bt[v], b + t * ldb + v * V, sizeof(Vec));
+    VNA_UNROLL
+    for (int r = 0; r < R; ++r) {
+      const int e = kTransA ? t * lda + r : r * lda + t;
+      const Vec a0 = Vec{} + a[e], a1 = Vec{} + alt[e];
+      VNA_UNROLL
+      for (int v = 0; v < NV; ++v) acc[r][v] += (take_alt[v] ? a1 : a0) * bt[v];
+    }
+  }
+}
 
 // Rows r0 .. r0+R-1 with NC = NV vectors per row held in registers. kTransA: A_j[r][t] is a_j[t·lda + r]
 // (the weights of a forward product read as their transpose: the same products in the same order).
@@ -106,6 +152,10 @@ inline __attribute__((always_inline)) void gemmMicroSimd(const GemmTerms<Scalar>
     const Scalar* KOKKOS_RESTRICT a = g.a[j] + (kTransA ? r0 : r0 * g.lda);
     const Scalar* KOKKOS_RESTRICT b = g.b[j];
     const int lda = g.lda, ldb = g.ldb;
+    if (g.alt[j] != nullptr) {
+      gemmSelectedSimd<Scalar, R, NC, kTransA>(g, j, r0, acc);
+      continue;
+    }
     for (int t = 0; t < g.K; ++t) {
       Vec bt[NV];
       VNA_UNROLL
@@ -142,13 +192,15 @@ KOKKOS_FORCEINLINE_FUNCTION void gemmMicro(const GemmTerms<Scalar>& g, int r0, S
   }
   for (int j = 0; j < g.count; ++j) {
     const Scalar* KOKKOS_RESTRICT a = g.a[j] + (kTransA ? r0 : r0 * g.lda);
+    const Scalar* KOKKOS_RESTRICT alt = g.alt[j] == nullptr ? a : g.alt[j] + (kTransA ? r0 : r0 * g.lda);
+    const Scalar* KOKKOS_RESTRICT sel = g.sel[j];
     for (int t = 0; t < g.K; ++t) {
       const Scalar* KOKKOS_RESTRICT bt = g.b[j] + t * g.ldb;
       VNA_UNROLL
       for (int r = 0; r < R; ++r) {
-        const Scalar ar = kTransA ? a[t * g.lda + r] : a[r * g.lda + t];
+        const int e = kTransA ? t * g.lda + r : r * g.lda + t;
         VNA_UNROLL
-        for (int n = 0; n < NC; ++n) acc[r][n] += ar * bt[n];
+        for (int n = 0; n < NC; ++n) acc[r][n] += (sel != nullptr && sel[n] != Scalar(0) ? alt[e] : a[e]) * bt[n];
       }
     }
   }
