@@ -45,19 +45,22 @@ class TensorizedCell {
   KOKKOS_INLINE_FUNCTION int bitRow() const { return hidden_; }
   KOKKOS_INLINE_FUNCTION int numParams() const { return num_params_; }
 
-  // H = [h_{q_0}; h_{q_1}] [K][W].
-  int forwardScratchSize() const { return inner() * W; }
+  int forwardScratchSize() const { return 0; }
 
+  // T_{2j + b_j} H for each predecessor j, H = [h_{q_0}; h_{q_1}] taken as its two tiles (terms of
+  // K = d_h each, in the order of H's rows; a missing predecessor's rows are zero and left out).
   KOKKOS_INLINE_FUNCTION void forward(const Scalar* theta, int site, const Scalar* const* nb, Scalar* state,
-                                      Scalar* scratch) const {
+                                      Scalar* /*scratch*/) const {
     const int h = hidden_, K = inner();
-    stackedStates(nb, scratch);
+    const Scalar* tensor = theta + tensor_.at(site);
     tile::GemmTerms<Scalar> terms;
-    terms.K = K;
+    terms.K = h;
     terms.lda = K;
     terms.ldb = W;
     terms.bias = theta + bias_.at(site);
-    addSlotTerms(nb, theta + tensor_.at(site), 0, scratch, terms);
+    for (int j = 0; j < inputs_; ++j)
+      for (int q = 0; q < inputs_; ++q)
+        if (nb[j] != nullptr && nb[q] != nullptr) addSlotTerm(nb, j, tensor + q * h, nb[q], terms);
     tile::gemmRows<Scalar, W>(h, terms, state, W);
     eluInPlace(state, h * W);
   }
@@ -126,7 +129,8 @@ class TensorizedCell {
       terms.K = h;
       terms.lda = K;
       terms.ldb = W;
-      addSlotTerms(nb, tensor, j * h, dpre, terms);
+      for (int q = 0; q < inputs_; ++q)
+        if (nb[q] != nullptr) addSlotTerm(nb, q, tensor + j * h, dpre, terms);
       tile::gemmRows<Scalar, W, true>(h, terms, dnb[j], W);
     }
   }
@@ -177,30 +181,18 @@ class TensorizedCell {
     return any;
   }
 
-  // One term per present predecessor j with B = b: T_{2j} for lanes with b_j = 0, T_{2j+1} for b_j = 1,
-  // a plain product when the chunk agrees on b_j. Weight columns from `column` on.
-  KOKKOS_INLINE_FUNCTION void addSlotTerms(const Scalar* const* nb, const Scalar* tensor, int column, const Scalar* b,
-                                           tile::GemmTerms<Scalar>& terms) const {
+  // The term of predecessor j (present) with B = b: T_{2j} for lanes with b_j = 0, T_{2j+1} for b_j = 1,
+  // a plain product when the chunk agrees on b_j. `tensor` points at the weight column to start from.
+  KOKKOS_INLINE_FUNCTION void addSlotTerm(const Scalar* const* nb, int j, const Scalar* tensor, const Scalar* b,
+                                          tile::GemmTerms<Scalar>& terms) const {
     const int h = hidden_, K = inner();
-    for (int j = 0; j < inputs_; ++j) {
-      if (nb[j] == nullptr) continue;
-      const Scalar* t0 = tensor + 2 * j * h * K + column;
-      const Scalar* t1 = t0 + h * K;
-      const bool has0 = slotSelected(nb, 2 * j), has1 = slotSelected(nb, 2 * j + 1);
-      if (has0 && has1)
-        terms.addSelected(t0, t1, nb[j] + (h + 1) * W, b);
-      else
-        terms.add(has1 ? t1 : t0, b);
-    }
-  }
-
-  // H = [h_{q_0}; h_{q_1}] [K][W], zero for a missing predecessor.
-  KOKKOS_INLINE_FUNCTION void stackedStates(const Scalar* const* nb, Scalar* stacked) const {
-    const int h = hidden_;
-    for (int j = 0; j < inputs_; ++j) {
-      Scalar* rows = stacked + j * h * W;
-      for (int e = 0; e < h * W; ++e) rows[e] = nb[j] == nullptr ? Scalar(0) : nb[j][e];
-    }
+    const Scalar* t0 = tensor + 2 * j * h * K;
+    const Scalar* t1 = t0 + h * K;
+    const bool has0 = slotSelected(nb, 2 * j), has1 = slotSelected(nb, 2 * j + 1);
+    if (has0 && has1)
+      terms.addSelected(t0, t1, nb[j] + (h + 1) * W, b);
+    else
+      terms.add(has1 ? t1 : t0, b);
   }
 
   // H^T [W][K padded]: column j·d_h + t of row w is predecessor j's h_t of lane w (zero for a missing
