@@ -2,10 +2,11 @@
 // Register-blocked small matrix products on tiles, the arithmetic core of the engine. Every product
 // has the form C[r][c] += Σ_t A[r][t] · B[t][c] with the column count a compile-time constant, so the
 // compiler keeps an R × NC block of C in vector registers and streams A (broadcast) and B (vector
-// loads) through it. Forward: C = pre-activations [d_h][W], A = weights, B = a state tile [K][W]
-// (samples innermost), or per lane one of two weight matrices (selected terms). Backward: the same with transposed weights, and the rank-W weight-gradient
-// update with C = ∂W^T, A = a state tile, B = ∂pre^T (vanilla, dilated) or C = ∂T_m, A = ∂pre's
-// selected lanes, B = the transposed input's (tensorized: C in the block's own row order).
+// loads) through it. Forward: C = pre-activations [d_h][W], A = weights (or per lane one of two
+// weight matrices: selected terms), B = a state tile [K][W] (samples innermost). Backward: the same with
+// transposed weights, and the rank-W weight-gradient update with C = ∂W^T, A = a state tile,
+// B = ∂pre^T (vanilla, dilated) or C = ∂T_m, A = ∂pre's selected lanes, B = the transposed input's
+// (tensorized: C in the block's own row order).
 #include <Kokkos_Core.hpp>
 
 #include <cstring>
