@@ -53,6 +53,7 @@ struct BackwardFunctor {
   int item_begin = 0;
   int group = 1;  // chunks per item (kPerSite: all of a set's)
   std::size_t store_stride = 0, scratch_stride = 0, grad_stride = 0;
+  std::size_t position_stride = 0;  // the cell's positionScratchSize(group), after the chunks' scratch
   Kokkos::View<const Scalar**, Kokkos::LayoutRight, MemSpace> params, out_aux;
   Kokkos::View<const int*, MemSpace> order;
   Kokkos::View<const int**, Kokkos::LayoutRight, MemSpace> inputs;
@@ -71,9 +72,10 @@ struct BackwardFunctor {
     const int hidden = cell.hidden();
     const bool per_site = mode == BackwardMode::kPerSite;
     const std::size_t ring_size = static_cast<std::size_t>(g.slots) * g.rows * W;
-    Scalar* work = &scratch(static_cast<std::size_t>(local) * group * scratch_stride);
+    Scalar* work = &scratch(static_cast<std::size_t>(local) * (group * scratch_stride + position_stride));
+    Scalar* position = work + group * scratch_stride;
     Scalar* acc = &grads(static_cast<std::size_t>(item) * grad_stride);
-    for (std::size_t e = 0; e < group * scratch_stride; ++e) work[e] = Scalar(0);
+    for (std::size_t e = 0; e < group * scratch_stride + position_stride; ++e) work[e] = Scalar(0);
     for (std::size_t e = 0; e < grad_stride; ++e) acc[e] = Scalar(0);
     const Scalar* theta = &params(p, 0);
 
@@ -85,8 +87,9 @@ struct BackwardFunctor {
         Scalar* ring = work + static_cast<std::size_t>(c) * scratch_stride;
         step(p, (c0 + c) * W, k, site, &store(static_cast<std::size_t>(chunk) * store_stride),
              &probs(static_cast<std::size_t>(chunk) * g.n_sites * W), ring, ring + ring_size, theta, udiff, acc,
-             mismatches);
+             position, c, mismatches);
       }
+      cell.finishPosition(position, count, group, acc);
       if (per_site) {
         flush(p, site, acc);
         for (std::size_t e = 0; e < grad_stride; ++e) acc[e] = Scalar(0);
@@ -97,7 +100,7 @@ struct BackwardFunctor {
   // Position k of one chunk of samples s0 .. s0 + W − 1.
   KOKKOS_INLINE_FUNCTION void step(int p, int s0, int k, int site, const Scalar* acts, const Scalar* kept_probs,
                                    Scalar* ring, Scalar* cell_scratch, const Scalar* theta, const Scalar* udiff,
-                                   Scalar* grad, int& mismatches) const {
+                                   Scalar* grad, Scalar* position, int chunk, int& mismatches) const {
     const int hidden = cell.hidden();
     Scalar* grad_u = grad + cell.gradSize();
     Scalar* grad_d = grad_u + hidden * W;
@@ -134,7 +137,7 @@ struct BackwardFunctor {
         dh[i * W + w] += ui * gdelta[w];
       }
     }
-    cell.backward(theta, site, state, nb, dstate, dnb, cell_scratch, grad);
+    cell.backward(theta, site, state, nb, dstate, dnb, cell_scratch, grad, position, chunk, group);
     // The slot is reused by position k − slots, whose gradient starts accumulating only now.
     for (int e = 0; e < g.rows * W; ++e) dstate[e] = Scalar(0);
   }

@@ -19,11 +19,17 @@
 //                                   fills the non-bit rows of `state` from predecessor tiles nb[j],
 //                                   with the weights of lattice site `site` (any site when shared)
 //   scratchSize(), gradSize()       per-work-item scratch and gradient-accumulator sizes (Scalars)
-//   backward(θ, site, state, nb, dstate, dnb, scratch, grad)
+//   positionScratchSize(group)      Scalars per work item shared by its `group` chunks at a position
+//   backward(θ, site, state, nb, dstate, dnb, scratch, grad, position, chunk, group)
 //                                   given dstate = ∂L/∂state (complete from later positions and the
 //                                   output layer; a multi-layer cell may add to its own lower rows),
 //                                   accumulates ∂L/∂nb[j] into dnb[j] and the parameter gradients
-//                                   into grad
+//                                   into grad, or leaves what it gathers of chunk `chunk` in
+//                                   `position` for finishPosition
+//   finishPosition(position, chunks, group, grad)
+//                                   after the `chunks` chunks of a position: the work a cell runs
+//                                   once over all their lanes (tensorized: the weight-gradient
+//                                   update); a no-op for the others
 //   writeGradient(grad, dst)        dst[b][e] = gradEntry of entry e of the cell's block b, every
 //                                   entry at once, each written once (the per-site flush)
 //   numParams(), gradEntry(grad, j) entry j of one site's layout (ParamLayout::siteLayout(): the

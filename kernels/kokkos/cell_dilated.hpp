@@ -86,9 +86,14 @@ class DilatedCell {
   int scratchSize() const { return hidden_ * W + W * hidden_padded_; }
   // grad: ∂Wl^T [width_l][d_h padded] per layer, then per-lane ∂cl [L][d_h][W].
   int gradSize() const { return lane_grad_offset_ + layers_ * hidden_ * W; }
+  // Nothing is deferred to the end of a position (see cell_common.hpp).
+  int positionScratchSize(int /*group*/) const { return 0; }
+  KOKKOS_INLINE_FUNCTION void finishPosition(Scalar* /*position*/, int /*chunks*/, int /*group*/,
+                                             Scalar* /*grad*/) const {}
 
   KOKKOS_INLINE_FUNCTION void backward(const Scalar* theta, int site, const Scalar* state, const Scalar* const* nb,
-                                       Scalar* dstate, Scalar* const* dnb, Scalar* scratch, Scalar* grad) const {
+                                       Scalar* dstate, Scalar* const* dnb, Scalar* scratch, Scalar* grad,
+                                       Scalar* /*position*/, int /*chunk*/, int /*group*/) const {
     const int h = hidden_, hp = hidden_padded_;
     Scalar* dpre = scratch;
     Scalar* dpre_t = scratch + h * W;

@@ -65,61 +65,37 @@ class TensorizedCell {
     eluInPlace(state, h * W);
   }
 
-  // scratch: ∂pre [d_h][W], H^T [W][K padded] (the predecessors' hidden states transposed, padding
-  // zero), its rows regrouped by one predecessor's bit [W][K padded], the matching columns of ∂pre
-  // [d_h][W].
-  int scratchSize() const { return 2 * hidden_ * W + 2 * W * inner_padded_; }
+  int scratchSize() const { return 0; }
   // grad: ∂T_m [slots][d_h][K padded] (the block's own row order, so the flush is a contiguous
   // conversion), then per-lane ∂c [d_h][W].
   int gradSize() const { return slots() * hidden_ * inner_padded_ + hidden_ * W; }
+  // Per work item, for the `group` chunks of a position (lanes L = group · W, chunk c at lanes c·W ..):
+  // ∂pre [d_h][L], H^T [L][K padded] (padding zero), the predecessors' bits [inputs][L] (−1: none),
+  // and for the weight-gradient update the rows regrouped by one predecessor's bit [L][K padded] and
+  // the matching columns of ∂pre [d_h][L].
+  int positionScratchSize(int group) const {
+    return group * W * (2 * hidden_ + 2 * inner_padded_ + inputs_);
+  }
 
   KOKKOS_INLINE_FUNCTION void backward(const Scalar* theta, int site, const Scalar* state, const Scalar* const* nb,
-                                       Scalar* dstate, Scalar* const* dnb, Scalar* scratch, Scalar* grad) const {
-    const int h = hidden_, K = inner(), kp = inner_padded_;
-    Scalar* dpre = scratch;
-    Scalar* states_t = dpre + h * W;
-    Scalar* grouped_states = states_t + W * kp;
-    Scalar* grouped_dpre = grouped_states + W * kp;
+                                       Scalar* dstate, Scalar* const* dnb, Scalar* /*scratch*/, Scalar* grad,
+                                       Scalar* position, int chunk, int group) const {
+    const int h = hidden_, K = inner(), kp = inner_padded_, L = group * W;
+    Scalar* dpre = position + chunk * W;  // [d_h][L]
+    Scalar* states_t = position + h * L + chunk * W * kp;
+    Scalar* bits = position + h * L + L * kp + chunk * W;
     Scalar* dbias = grad + slots() * h * kp;
     for (int i = 0; i < h; ++i) {
       VNA_UNROLL
       for (int w = 0; w < W; ++w) {
         const Scalar d = dstate[i * W + w] * eluDerivativeFromOutput(state[i * W + w]);
-        dpre[i * W + w] = d;
+        dpre[i * L + w] = d;
         dbias[i * W + w] += d;
       }
     }
     transposedStates(nb, states_t);
-    // ∂T_m += Σ_w x_m[w] ∂pre[·][w] H^T[w][·]. x_m[w] is 0 or 1, so only the lanes whose predecessor bit
-    // selects slot m contribute: they are grouped (in lane order) and the rank update runs over them
-    // alone, half the lanes of the full update and its nonzero terms in the same order (the accumulator
-    // starts at +0 and never becomes −0, so the skipped zero terms change no bit).
-    for (int j = 0; j < inputs_; ++j) {
-      if (nb[j] == nullptr) continue;
-      // lanes[0 .. n0): x_{2j} = 1 − b selects them; lanes[n0 .. n): x_{2j+1} = b.
-      const Scalar* x0 = nb[j] + hidden_ * W;
-      const Scalar* x1 = x0 + W;
-      int lanes[W];
-      int n0 = 0;
-      for (int w = 0; w < W; ++w)
-        if (x0[w] != Scalar(0)) lanes[n0++] = w;
-      int n = n0;
-      for (int w = 0; w < W; ++w)
-        if (x1[w] != Scalar(0) && n < W) lanes[n++] = w;
-      for (int r = 0; r < n; ++r) {
-        const Scalar* KOKKOS_RESTRICT from = states_t + lanes[r] * kp;
-        Scalar* KOKKOS_RESTRICT to = grouped_states + r * kp;
-        for (int e = 0; e < kp; ++e) to[e] = from[e];
-      }
-      for (int i = 0; i < h; ++i)
-        for (int r = 0; r < n; ++r) grouped_dpre[i * W + r] = dpre[i * W + lanes[r]];
-      for (int c = 0; c < 2; ++c) {
-        const int first = c == 0 ? 0 : n0, count = c == 0 ? n0 : n - n0;
-        if (count > 0)
-          tile::gemmWide<Scalar>(h, count, kp, grouped_dpre + first, W, grouped_states + first * kp, kp,
-                                 grad + (2 * j + c) * h * kp, kp);
-      }
-    }
+    for (int j = 0; j < inputs_; ++j)
+      for (int w = 0; w < W; ++w) bits[j * L + w] = nb[j] == nullptr ? Scalar(-1) : nb[j][(h + 1) * W + w];
     // ∂H = Σ_m T_m^T (x_m ⊙ ∂pre) = Σ_j T_{2j + b_j}^T ∂pre per lane; rows [j·d_h, (j+1)·d_h) go to
     // predecessor j (T_m read as its transpose: columns j·d_h .. of T[m][i][·]).
     const Scalar* tensor = theta + tensor_.at(site);
@@ -128,10 +104,48 @@ class TensorizedCell {
       tile::GemmTerms<Scalar> terms;
       terms.K = h;
       terms.lda = K;
-      terms.ldb = W;
+      terms.ldb = L;
       for (int q = 0; q < inputs_; ++q)
         if (nb[q] != nullptr) addSlotTerm(nb, q, tensor + j * h, dpre, terms);
       tile::gemmRows<Scalar, W, true>(h, terms, dnb[j], W);
+    }
+  }
+
+  // ∂T_m += Σ_w x_m[w] ∂pre[·][w] H^T[w][·] over the lanes of a position's `chunks` chunks, once per
+  // position (one rank update of up to group · W lanes instead of one per chunk: the accumulator tile
+  // is loaded and stored once). x_m[w] is 0 or 1, so only the lanes whose predecessor bit selects slot m
+  // contribute: they are grouped in lane order (chunk by chunk) and the update runs over them alone, its
+  // nonzero terms in the order of the per-chunk updates (the accumulator starts at +0 and never becomes
+  // −0, so the skipped zero terms change no bit).
+  KOKKOS_INLINE_FUNCTION void finishPosition(Scalar* position, int chunks, int group, Scalar* grad) const {
+    const int h = hidden_, kp = inner_padded_, L = group * W, n_lanes = chunks * W;
+    const Scalar* dpre = position;
+    const Scalar* states_t = position + h * L;
+    const Scalar* bits = states_t + L * kp;
+    Scalar* grouped_states = position + h * L + L * kp + inputs_ * L;
+    Scalar* grouped_dpre = grouped_states + L * kp;
+    for (int j = 0; j < inputs_; ++j) {
+      const Scalar* b = bits + j * L;
+      if (b[0] < Scalar(0)) continue;  // no predecessor j at this position
+      // Regrouped rows [0 .. n0): b_j = 0 (slot 2j); [n0 .. n): b_j = 1 (slot 2j + 1).
+      int n = 0, n0 = 0;
+      for (int pass = 0; pass < 2; ++pass) {
+        for (int w = 0; w < n_lanes; ++w) {
+          if ((b[w] != Scalar(0)) != (pass == 1)) continue;
+          const Scalar* KOKKOS_RESTRICT from = states_t + w * kp;
+          Scalar* KOKKOS_RESTRICT to = grouped_states + n * kp;
+          for (int e = 0; e < kp; ++e) to[e] = from[e];
+          for (int i = 0; i < h; ++i) grouped_dpre[i * L + n] = dpre[i * L + w];
+          ++n;
+        }
+        if (pass == 0) n0 = n;
+      }
+      for (int c = 0; c < 2; ++c) {
+        const int first = c == 0 ? 0 : n0, count = c == 0 ? n0 : n - n0;
+        if (count > 0)
+          tile::gemmWide<Scalar>(h, count, kp, grouped_dpre + first, L, grouped_states + first * kp, kp,
+                                 grad + (2 * j + c) * h * kp, kp);
+      }
     }
   }
 

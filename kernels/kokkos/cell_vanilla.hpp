@@ -63,9 +63,14 @@ class VanillaCell {
   int scratchSize() const { return hidden_ * W + W * hidden_padded_; }
   // grad: ∂W_j^T [inputs][d_h + 2][d_h padded], then per-lane ∂c [d_h][W].
   int gradSize() const { return inputs_ * (hidden_ + 2) * hidden_padded_ + hidden_ * W; }
+  // Nothing is deferred to the end of a position (see cell_common.hpp).
+  int positionScratchSize(int /*group*/) const { return 0; }
+  KOKKOS_INLINE_FUNCTION void finishPosition(Scalar* /*position*/, int /*chunks*/, int /*group*/,
+                                             Scalar* /*grad*/) const {}
 
   KOKKOS_INLINE_FUNCTION void backward(const Scalar* theta, int site, const Scalar* state, const Scalar* const* nb,
-                                       Scalar* dstate, Scalar* const* dnb, Scalar* scratch, Scalar* grad) const {
+                                       Scalar* dstate, Scalar* const* dnb, Scalar* scratch, Scalar* grad,
+                                       Scalar* /*position*/, int /*chunk*/, int /*group*/) const {
     const int h = hidden_, in = h + 2, hp = hidden_padded_;
     Scalar* dpre = scratch;
     Scalar* dpre_t = scratch + h * W;

@@ -163,7 +163,8 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
     f.store_stride = static_cast<std::size_t>(n_) * g.rows * W;
     f.scratch_stride = static_cast<std::size_t>(slots_) * g.rows * W + cell_.scratchSize();
     f.grad_stride = static_cast<std::size_t>(cell_.gradSize()) + cell_.hidden() * W + W;
-    const std::size_t work_stride = f.group * f.scratch_stride;
+    f.position_stride = static_cast<std::size_t>(cell_.positionScratchSize(f.group));
+    const std::size_t work_stride = f.group * f.scratch_stride + f.position_stride;
     const int wave = waveSize(n_items, work_stride);
     ensureCapacity(scratch_, static_cast<std::size_t>(wave) * work_stride, "vna::RnnEngine::scratch");
     ensureCapacity(grads_, static_cast<std::size_t>(n_items) * f.grad_stride, "vna::RnnEngine::grad_accumulators");
