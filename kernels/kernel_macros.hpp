@@ -3,8 +3,8 @@
 // backend. kernels/cuda is compiled by nvcc without Kokkos (VNA_NATIVE_CUDA): there the few Kokkos
 // qualifiers the shared headers use (fast_math.hpp, sampling_rule.hpp) mean host + device functions.
 #if defined(VNA_NATIVE_CUDA)
-#if !defined(__CUDACC__)
-#error "VNA_NATIVE_CUDA code must be compiled by a CUDA compiler"
+#if !defined(__CUDACC__) && !defined(VNA_CUDA_EMULATION)
+#error "VNA_NATIVE_CUDA code must be compiled by a CUDA compiler (or for the host emulation, tools/cuda_emu)"
 #endif
 #define KOKKOS_INLINE_FUNCTION __host__ __device__ inline
 #define KOKKOS_FORCEINLINE_FUNCTION __host__ __device__ __forceinline__

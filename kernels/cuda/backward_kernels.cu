@@ -78,7 +78,7 @@ __device__ __forceinline__ void writePartials(double (&grad_c)[R], double (&grad
 
 template <class Scalar, int R, int C>
 __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) backwardKernel(const BackwardArgs<Scalar> a) {
-  extern __shared__ __align__(16) unsigned char smem[];
+  VNA_DYNAMIC_SHARED(smem);
   Scalar* staged = reinterpret_cast<Scalar*>(smem);
   const int n_ig = a.n_ig, spw = a.spw, hp = a.hp, hidden = a.net.hidden, N = a.net.n_sites;
   const int hpv = tiledRowLength<Scalar, R>(n_ig);
@@ -302,8 +302,8 @@ const void* backwardKernelHandle(int rows, int samples) {
 template <class Scalar>
 void launchBackward(const Plan& plan, const BackwardArgs<Scalar>& a, cudaStream_t stream) {
   withTile(plan.rows, plan.samples, [&](auto r, auto c) {
-    backwardKernel<Scalar, decltype(r)::value, decltype(c)::value>
-        <<<plan.blocks, plan.warps_per_block * kWarpSize, plan.smem_bytes, stream>>>(a);
+    VNA_LAUNCH(plan.blocks, plan.warps_per_block * kWarpSize, plan.smem_bytes, stream,
+               backwardKernel<Scalar, decltype(r)::value, decltype(c)::value>)(a);
   });
   VNA_CUDA(cudaGetLastError());
 }
@@ -313,8 +313,9 @@ void launchAssembleGradient(const BackwardArgs<Scalar>& a, const Scalar* weight_
                             cudaStream_t stream) {
   const std::int64_t entries = static_cast<std::int64_t>(a.P) * a.net.n_params;
   const int threads = 256;
-  assembleGradientKernel<Scalar><<<static_cast<unsigned>((entries + threads - 1) / threads), threads, 0, stream>>>(
-      a.net, a.P, a.warps_per_set, a.partials, a.partial_stride, a.hp, weight_grad, grad);
+  VNA_LAUNCH(static_cast<unsigned>((entries + threads - 1) / threads), threads, 0, stream,
+             assembleGradientKernel<Scalar>)(a.net, a.P, a.warps_per_set, a.partials, a.partial_stride, a.hp,
+                                             weight_grad, grad);
   VNA_CUDA(cudaGetLastError());
 }
 
@@ -323,8 +324,8 @@ void launchStageBackwardSites(const Plan& plan, const NetworkArgs& net, const Sc
                               cudaStream_t stream) {
   if (P <= 0) return;
   withTile(plan.rows, plan.samples, [&](auto r, auto) {
-    stageBackwardSitesKernel<Scalar, decltype(r)::value>
-        <<<static_cast<unsigned>(P) * net.n_sites, 128, 0, stream>>>(net, plan.n_ig, plan.set_stride, params, dst);
+    VNA_LAUNCH(static_cast<unsigned>(P) * net.n_sites, 128, 0, stream,
+               stageBackwardSitesKernel<Scalar, decltype(r)::value>)(net, plan.n_ig, plan.set_stride, params, dst);
   });
   VNA_CUDA(cudaGetLastError());
 }

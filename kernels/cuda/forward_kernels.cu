@@ -83,7 +83,7 @@ __device__ __forceinline__ void loadOutputRows(const Scalar* W, int inputs, int 
 // so ptxas may use up to 255 registers per lane (with the default bound it capped at 128 and spilled).
 template <class Scalar, int R, int C>
 __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) forwardKernel(const ForwardArgs<Scalar> a) {
-  extern __shared__ __align__(16) unsigned char smem[];
+  VNA_DYNAMIC_SHARED(smem);
   Scalar* staged = reinterpret_cast<Scalar*>(smem);
   const int n_ig = a.n_ig, spw = a.spw, hp = a.hp, hidden = a.net.hidden, N = a.net.n_sites;
   const int hpv = tiledRowLength<Scalar, R>(n_ig);
@@ -261,8 +261,8 @@ const void* forwardKernelHandle(int rows, int samples) {
 template <class Scalar>
 void launchForward(const Plan& plan, const ForwardArgs<Scalar>& a, cudaStream_t stream) {
   withTile(plan.rows, plan.samples, [&](auto r, auto c) {
-    forwardKernel<Scalar, decltype(r)::value, decltype(c)::value>
-        <<<plan.blocks, plan.warps_per_block * kWarpSize, plan.smem_bytes, stream>>>(a);
+    VNA_LAUNCH(plan.blocks, plan.warps_per_block * kWarpSize, plan.smem_bytes, stream,
+               forwardKernel<Scalar, decltype(r)::value, decltype(c)::value>)(a);
   });
   VNA_CUDA(cudaGetLastError());
 }
@@ -272,8 +272,8 @@ void launchStageForwardSites(const Plan& plan, const NetworkArgs& net, const Sca
                              cudaStream_t stream) {
   if (P <= 0) return;
   withTile(plan.rows, plan.samples, [&](auto r, auto) {
-    stageForwardSitesKernel<Scalar, decltype(r)::value>
-        <<<static_cast<unsigned>(P) * net.n_sites, 128, 0, stream>>>(net, plan.n_ig, plan.set_stride, params, dst);
+    VNA_LAUNCH(static_cast<unsigned>(P) * net.n_sites, 128, 0, stream,
+               stageForwardSitesKernel<Scalar, decltype(r)::value>)(net, plan.n_ig, plan.set_stride, params, dst);
   });
   VNA_CUDA(cudaGetLastError());
 }

@@ -18,6 +18,18 @@ namespace vna {
 namespace cuda {
 namespace detail {
 
+// A kernel launch, `VNA_LAUNCH(blocks, threads, shared bytes, stream, kernel<...>)(arguments)`, and the
+// kernel's dynamic shared memory: CUDA's syntax, or the host emulation's (tools/cuda_emu) in a build
+// with VNA_ENABLE_CUDA=EMULATE.
+#if defined(VNA_CUDA_EMULATION)
+#define VNA_LAUNCH(blocks, threads, smem, stream, ...) \
+  ::vna::emu::Launch{static_cast<unsigned>(blocks), static_cast<unsigned>(threads), (smem)}.of(__VA_ARGS__)
+#define VNA_DYNAMIC_SHARED(name) unsigned char* name = ::vna::emu::dynamicShared()
+#else
+#define VNA_LAUNCH(blocks, threads, smem, stream, ...) __VA_ARGS__<<<(blocks), (threads), (smem), (stream)>>>
+#define VNA_DYNAMIC_SHARED(name) extern __shared__ __align__(16) unsigned char name[]
+#endif
+
 constexpr int kWarpSize = 32;
 constexpr int kMaxWarpsPerBlock = 8;
 constexpr unsigned kFullMask = 0xffffffffu;

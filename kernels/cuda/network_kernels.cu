@@ -70,7 +70,7 @@ template <class Scalar>
 void Engine<Scalar>::expandPlaneOnDevice(const double* plane, const double* coeffs, int K, Scalar* params) {
   const std::int64_t n = static_cast<std::int64_t>(s_->spec.n_params);
   if (K <= 0 || n == 0) return;
-  expandPlaneKernel<Scalar><<<blocksFor(K * n), kThreads, 0, s_->stream>>>(plane, coeffs, K, n, params);
+  VNA_LAUNCH(blocksFor(K * n), kThreads, 0, s_->stream, expandPlaneKernel<Scalar>)(plane, coeffs, K, n, params);
   VNA_CUDA(cudaGetLastError());
 }
 
@@ -89,11 +89,11 @@ void Engine<Scalar>::flipRatioSumsOnDevice(const Scalar* params, int P, const st
   double* flip_logp = s.flip_logp.reserve(static_cast<std::size_t>(P) * B * N);
   for (int s0 = 0; s0 < M; s0 += B) {
     const int count = std::min(B, M - s0), rows = count * N;
-    flipConfigurationsKernel<<<blocksFor(static_cast<std::int64_t>(P) * rows * N), kThreads, 0, s.stream>>>(
-        bits, P, M, N, s0, count, flipped);
+    VNA_LAUNCH(blocksFor(static_cast<std::int64_t>(P) * rows * N), kThreads, 0, s.stream,
+               flipConfigurationsKernel)(bits, P, M, N, s0, count, flipped);
     VNA_CUDA(cudaGetLastError());
     logProbOnDevice(params, P, flipped, rows, flip_logp, /*keep=*/false);
-    flipRatioSumKernel<<<blocksFor(static_cast<std::int64_t>(P) * count), kThreads, 0, s.stream>>>(
+    VNA_LAUNCH(blocksFor(static_cast<std::int64_t>(P) * count), kThreads, 0, s.stream, flipRatioSumKernel)(
         flip_logp, logp, P, M, N, s0, count, sums);
     VNA_CUDA(cudaGetLastError());
   }

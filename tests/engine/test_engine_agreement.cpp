@@ -71,9 +71,41 @@ bool sameSample(const test::BitsView& a, const test::BitsView& b, std::size_t p,
 // (sampling_rule.hpp) but may sum the GEMMs in a different order (and a GPU fuses multiply-adds), so
 // δ differs by a few ulp of Σ|terms| per site; log p(b) = −softplus(±δ) has slope ≤ 1 and the N site
 // terms add up in double: a few ulp × N relative to |log p| ~ N. The bound of issue 5 is 1e-5 (float).
+// In float the recursion can amplify the rounding of early sites beyond that (16×16 lattices at twice
+// the initial weight scale: up to 6e-5, measured), so the bound is also at least 4 times the
+// reference's own error against double (`reference_error`, measured per case): the tested backend's
+// error is of the same size in another direction; factor 2 for each.
 template <class Scalar>
-double logpTolerance() {
-  return std::is_same<Scalar, float>::value ? 1e-5 : 1e-12;
+double logpTolerance(double reference_error = 0.0) {
+  return std::is_same<Scalar, float>::value ? std::max(1e-5, 4.0 * reference_error) : 1e-12;
+}
+
+// The parameters in double (exactly the same values).
+template <class Scalar>
+test::DoubleView widened(const Kokkos::View<Scalar**, Kokkos::LayoutRight, test::MemSpace>& params) {
+  auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), params);
+  test::DoubleView wide("test::wide", params.extent(0), params.extent(1));
+  auto wide_host = Kokkos::create_mirror_view(wide);
+  for (std::size_t p = 0; p < params.extent(0); ++p)
+    for (std::size_t j = 0; j < params.extent(1); ++j) wide_host(p, j) = static_cast<double>(host(p, j));
+  Kokkos::deep_copy(wide, wide_host);
+  return wide;
+}
+
+// The float reference's rounding: log p of the same configurations in double (Kokkos, on the float
+// parameters converted exactly), the worst relative deviation of `logp` from it.
+template <class Scalar>
+double referenceError(const Case& c, const Kokkos::View<Scalar**, Kokkos::LayoutRight, test::MemSpace>& params,
+                      const test::BitsView& bits, const test::DoubleView& logp) {
+  if (!std::is_same<Scalar, float>::value) return 0.0;
+  RnnEngine<double> exact(configOn(Backend::kKokkos, c));
+  test::DoubleView ld("test::ld", logp.extent(0), logp.extent(1));
+  exact.logProb(test::Space(), widened(params), bits, ld, Activations::kDiscard);
+  double worst = 0.0;
+  for (std::size_t p = 0; p < logp.extent(0); ++p)
+    for (std::size_t s = 0; s < logp.extent(1); ++s)
+      worst = std::max(worst, std::abs(logp(p, s) - ld(p, s)) / std::max(1e-300, std::abs(ld(p, s))));
+  return worst;
 }
 
 template <class Scalar>
@@ -88,6 +120,7 @@ void checkSamplesAgree(Backend backend, const Case& c, int P, int M) {
   const SampleCounters counters{2024, 3, 17};
   tested.sample(Space(), params, streams, counters, bt, lt);
   reference.sample(Space(), params, streams, counters, br, lr);
+  const double tolerance = logpTolerance<Scalar>(referenceError<Scalar>(c, params, br, lr));
   // Origin: both backends draw u from the same Philox counters and compare it with p_up from the
   // same formulas; only float rounding (summation order) can move a draw across the threshold:
   // ~1e-7 × p(1−p)|δ| per site, far below 1e-3 even when a flip re-draws the rest of a sample.
@@ -97,7 +130,7 @@ void checkSamplesAgree(Backend backend, const Case& c, int P, int M) {
     for (int s = 0; s < M; ++s) {
       if (!sameSample(bt, br, p, s)) continue;
       ++compared;
-      EXPECT_NEAR(lt(p, s), lr(p, s), logpTolerance<Scalar>() * std::abs(lr(p, s))) << c.name;
+      EXPECT_NEAR(lt(p, s), lr(p, s), tolerance * std::abs(lr(p, s))) << c.name;
     }
   EXPECT_GE(compared, P * M * 9 / 10) << c.name;
 }
@@ -123,9 +156,10 @@ void checkLogProbAgrees(Backend backend, const Case& c, int P, int M) {
   reference.sample(Space(), params, test::makeStreams(ids), SampleCounters{5, 0, 0}, bits, lr);
   tested.logProb(Space(), params, bits, lt, Activations::kDiscard);
   tested.logProb(Space(), params, bits, lk, Activations::kKeep);
+  const double tolerance = logpTolerance<Scalar>(referenceError<Scalar>(c, params, bits, lr));
   for (int p = 0; p < P; ++p)
     for (int s = 0; s < M; ++s) {
-      EXPECT_NEAR(lt(p, s), lr(p, s), logpTolerance<Scalar>() * std::abs(lr(p, s))) << c.name;
+      EXPECT_NEAR(lt(p, s), lr(p, s), tolerance * std::abs(lr(p, s))) << c.name;
       // Origin: the same kernel; keeping activations only adds stores.
       EXPECT_EQ(lk(p, s), lt(p, s)) << c.name;
     }
@@ -156,21 +190,36 @@ void checkGradientAgrees(Backend backend, const Case& c, int P, int M, double to
   tested.logProb(Space(), params, bits, lt, Activations::kKeep);
   reference.gradient(Space(), params, bits, weights, gr);
   tested.gradient(Space(), params, bits, weights, gt);
+  // In float, the reference's own error against the double gradient of the same numbers.
+  test::DoubleView gd("gd", P, n);
+  if (std::is_same<Scalar, float>::value) {
+    RnnEngine<double> exact(configOn(Backend::kKokkos, c));
+    const auto wide = widened(params);
+    test::DoubleView ld("ld", P, M);
+    exact.logProb(Space(), wide, bits, ld, Activations::kKeep);
+    exact.gradient(Space(), wide, bits, weights, gd);
+  }
+  auto maxDiff = [&](const test::DoubleView& a, const test::DoubleView& b, int p, const ParamBlock& block) {
+    double d = 0.0;
+    for (std::size_t j = block.offset; j < block.offset + block.size; ++j) d = std::max(d, std::abs(a(p, j) - b(p, j)));
+    return d;
+  };
   for (int p = 0; p < P; ++p)
     for (const ParamBlock& b : tested.layout().blocks) {
-      double scale = 0.0, diff = 0.0;
-      for (std::size_t j = b.offset; j < b.offset + b.size; ++j) {
-        scale = std::max(scale, std::abs(gr(p, j)));
-        diff = std::max(diff, std::abs(gt(p, j) - gr(p, j)));
-      }
-      EXPECT_LE(diff, tolerance * scale) << c.name << " set " << p << " block " << b.name;
+      double scale = 0.0;
+      for (std::size_t j = b.offset; j < b.offset + b.size; ++j) scale = std::max(scale, std::abs(gr(p, j)));
+      const double reference_error = std::is_same<Scalar, float>::value ? maxDiff(gr, gd, p, b) : 0.0;
+      EXPECT_LE(maxDiff(gt, gr, p, b), std::max(tolerance * scale, 4.0 * reference_error))
+          << c.name << " set " << p << " block " << b.name;
     }
 }
 
 // Origin of the tolerances: issue 5's 1e-4 relative (float), per parameter block relative to its
 // largest entry (entries near zero have no meaningful relative error). Both sum the same N·M products
 // in different orders (the GPU with cuBLAS over all of them, the CPU per work item then in double):
-// float rounding ~ sqrt(N·M) ulp ≈ 1e-5 of the block scale; double ~1e-13.
+// float rounding ~ sqrt(N·M) ulp ≈ 1e-5 of the block scale; double ~1e-13. In float at least 4 times
+// the reference's own error against the double gradient (as for log p: on 16×16 lattices the backward
+// recursion amplifies rounding beyond 1e-4 of some blocks; the tested backend errs as much).
 TEST_P(EngineAgreement, GradientAgreesWithKokkos) {
   for (const Case& c : agreementCases()) {
     checkGradientAgrees<float>(backend(), c, 2, 100, 1e-4);
