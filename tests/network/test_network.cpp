@@ -13,6 +13,7 @@
 #include "model/newman_moore.hpp"
 #include "network/network.hpp"
 #include "network/variational_estimator.hpp"
+#include "parameter_plane.hpp"
 
 namespace vna {
 namespace {
@@ -137,7 +138,7 @@ TEST_P(NetworkTest, PlanePointsEqualExplicitSets) {
         std::vector<double> flat;
         for (std::size_t k = 0; k < alpha.size(); ++k)
           for (std::size_t i = 0; i < n; ++i)
-            flat.push_back(plane.theta_star[i] + alpha[k] * plane.delta[i] + beta[k] * plane.eta[i]);
+            flat.push_back(planeEntry(plane.theta_star[i], alpha[k], plane.delta[i], beta[k], plane.eta[i]));
         const std::vector<std::uint32_t> ids = {4, 5, 6};
         for (bool flips : {false, true}) {
           SampleNeeds needs;
