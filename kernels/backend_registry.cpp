@@ -42,7 +42,7 @@ bool cudaBackendBuilt() {
 
 std::string cellNotCovered(Backend backend, CellKind cell, WeightSharing sharing) {
   if (backend == Backend::kDefault) backend = defaultBackend();
-  if (backend == Backend::kCuda && cell != CellKind::kVanilla1d && cell != CellKind::kVanilla2d)
+  if (backend == Backend::kCuda && cell == CellKind::kDilated1d)
     return fmt::format("the CUDA backend has no {} kernels", cellKindName(cell));
   (void)sharing;  // every backend's kernels run both (CUDA's per-site rows are read from global memory)
   return std::string();

@@ -1,9 +1,9 @@
 #pragma once
 // Where backends are chosen: the process-wide default (vna's commands set it from backend.device),
 // which cells each backend covers, and the construction of an engine's backend with its fallback.
-// The CUDA backend runs vanilla1d and vanilla2d with shared weights; every other cell, a per-site
-// network (ansatz.weight_sharing: false), or a network whose row buffer does not fit a GPU's shared
-// memory, runs on the Kokkos backend, and the description says why.
+// The CUDA backend runs the vanilla and tensorized cells, with shared or per-site weights; the dilated
+// cell, or a network whose row buffer does not fit a GPU's shared memory, runs on the Kokkos backend,
+// and the description says why.
 #include <memory>
 #include <string>
 
@@ -22,7 +22,7 @@ std::string backendName(Backend backend);  // "default", "kokkos", "cuda"
 bool cudaBackendBuilt();
 
 // Empty when `backend` has kernels for `cell` with `sharing`; otherwise why not ("the CUDA backend has
-// no dilated1d kernels"; its vanilla kernels run both shared and per-site weights). kDefault is
+// no dilated1d kernels"; its vanilla and tensorized kernels run both shared and per-site weights). kDefault is
 // resolved first.
 std::string cellNotCovered(Backend backend, CellKind cell, WeightSharing sharing = WeightSharing::kShared);
 

@@ -1,4 +1,4 @@
-// The backward kernels of the vanilla engine and their launch. See cuda_engine.hpp and
+// The backward kernels of the vanilla and tensorized cells and their launch. See cuda_engine.hpp and
 // doc/performance.md, "CUDA backend".
 //
 // The same tiles as the forward kernel in reverse order; ∂h of pending positions lives in a
@@ -9,6 +9,9 @@
 // (cuda_engine.cu), assembled with the rest by assembleGradientKernel. Per-site weights: each position
 // reads its site's rows from global memory (staged once per call by stageBackwardSitesKernel), writes
 // its site's ∂c, ∂U, ∂d row after the position, and the weight products are batched per position.
+// Tensorized cells: ∂h(q_u) += Σ_j T_{2j+b_j}[:, u]^T ∂pre with each sample's rows blended by its b_j, and
+// ∂T_{2j+b}[:, u] = Σ ∂pre ⊗ h_{q_u} over the samples whose b_j is b: ∂pre goes to one buffer per
+// (j, u, b), cleared before the kernel, and each is one more product with the kept h.
 #include "cuda/cuda_check.hpp"
 #include "cuda/kernel_common.cuh"
 #include "cuda/launch_plan.cuh"
@@ -19,13 +22,27 @@ namespace detail {
 
 namespace {
 
-// Staged parameter set (backward): per input j the rows i = 0 .. d_h − 1 of W_j restricted to the
-// hidden columns (W_j[i][m] at the tiled column of m), then U_1 − U_0.
+// The weight of staged backward row `row` < backwardWeightRows at predecessor unit m: vanilla, row
+// j·d_h + i holds W_j[i][m]; tensorized, row (s·inputs + u)·d_h + i holds T_s[i][u·d_h + m].
+template <class Scalar>
+__device__ __forceinline__ Scalar backwardWeight(const NetworkArgs& net, const Scalar* __restrict__ theta, int row,
+                                                 int m) {
+  const int hidden = net.hidden, su = row / hidden, i = row - su * hidden;
+  if (net.tensorized) {
+    const int K = net.inputs * hidden, slot = su / net.inputs, u = su - slot * net.inputs;
+    return theta[net.weight_offset[0] + (slot * hidden + i) * K + u * hidden + m];
+  }
+  return theta[net.weight_offset[su] + i * (hidden + 2) + m];
+}
+
+// Staged parameter set (backward): the weight rows (backwardWeight, the value for unit m at the tiled
+// column of m), then U_1 − U_0.
 template <class Scalar, int R>
 __device__ void stageBackwardSet(const NetworkArgs& net, int n_ig, const Scalar* __restrict__ theta, Scalar* dst) {
   const int hpv = tiledRowLength<Scalar, R>(n_ig);
-  const int hidden = net.hidden, in = hidden + 2;
-  const int rows = net.inputs * hidden + 1;
+  const int hidden = net.hidden;
+  const int weight_rows = net.backwardWeightRows();
+  const int rows = weight_rows + 1;
   for (int idx = threadIdx.x; idx < rows * hpv; idx += blockDim.x) {
     const int row = idx / hpv, col = idx - row * hpv;
     int ig = 0;
@@ -33,9 +50,8 @@ __device__ void stageBackwardSet(const NetworkArgs& net, int n_ig, const Scalar*
     const int m = ig * R + r;
     Scalar value = Scalar(0);
     if (r >= 0 && m < hidden) {
-      if (row < net.inputs * hidden) {
-        const int j = row / hidden, i = row - j * hidden;
-        value = theta[net.weight_offset[j] + i * in + m];
+      if (row < weight_rows) {
+        value = backwardWeight(net, theta, row, m);
       } else {
         value = theta[net.u_offset + hidden + m] - theta[net.u_offset + m];
       }
@@ -74,6 +90,120 @@ __device__ __forceinline__ void writePartials(double (&grad_c)[R], double (&grad
     }
   }
   if (lane == 0) partial[2 * hp] = grad_d;
+}
+
+// The lane's tile of a ∂h ring slot (at the lane's samples) += acc.
+template <class Scalar, int R, int C>
+__device__ __forceinline__ void addToRing(Scalar* target, int ig, int spw, const Scalar (&acc)[R][C]) {
+#pragma unroll
+  for (int r = 0; r < R; ++r) {
+    Scalar cur[C];
+    loadContiguous<Scalar, C>(target + (ig * R + r) * spw, cur);
+#pragma unroll
+    for (int c = 0; c < C; ++c) cur[c] += acc[r][c];
+    storeContiguous<Scalar, C>(target + (ig * R + r) * spw, cur);
+  }
+}
+
+// ∂h(q_j) += W_j[:, :d_h]^T ∂pre(k) for the lane's own tile of each predecessor's slot (vanilla).
+template <class Scalar, int R, int C>
+__device__ __forceinline__ void vanillaInputGradient(const NetworkArgs& net, const Scalar* rows, int hpv, int ig,
+                                                     int n_ig, int spw, int k, const Scalar* staging_k, Scalar* ring,
+                                                     std::size_t slot_size, int s_off) {
+  const int hidden = net.hidden;
+  for (int j = 0; j < net.inputs; ++j) {
+    const int q = __ldg(net.predecessor + 2 * k + j);
+    if (q < 0) continue;
+    const Scalar* wt = rows + static_cast<std::size_t>(j) * hidden * hpv;
+    Scalar acc[R][C];
+#pragma unroll
+    for (int r = 0; r < R; ++r)
+#pragma unroll
+      for (int c = 0; c < C; ++c) acc[r][c] = Scalar(0);
+#pragma unroll 4
+    for (int i = 0; i < hidden; ++i) {
+      Scalar wr[R], xc[C];
+      loadTiledRow<Scalar, R>(wt + i * hpv, ig, n_ig, wr);
+      loadContiguous<Scalar, C>(staging_k + i * spw + s_off, xc);
+#pragma unroll
+      for (int r = 0; r < R; ++r)
+#pragma unroll
+        for (int c = 0; c < C; ++c) acc[r][c] = fma(wr[r], xc[c], acc[r][c]);
+    }
+    addToRing<Scalar, R, C>(ring + __ldg(net.backward_slot + q) * slot_size + s_off, ig, spw, acc);
+  }
+}
+
+// ∂h(q_u) += Σ_j T_{2j+b_j}[:, u]^T ∂pre(k) for each present H tile u (tensorized; both predecessors
+// present for a term, as in the forward pass), each sample's rows blended by its b_j.
+template <class Scalar, int R, int C>
+__device__ __forceinline__ void tensorInputGradient(const NetworkArgs& net, const Scalar* rows, int hpv, int ig,
+                                                    int n_ig, int spw, int k, const Scalar* staging_k, Scalar* ring,
+                                                    std::size_t slot_size, int s_off, const bool (&bj)[2][C]) {
+  const int hidden = net.hidden;
+  for (int u = 0; u < net.inputs; ++u) {
+    const int qu = __ldg(net.predecessor + 2 * k + u);
+    if (qu < 0) continue;
+    Scalar acc[R][C];
+#pragma unroll
+    for (int r = 0; r < R; ++r)
+#pragma unroll
+      for (int c = 0; c < C; ++c) acc[r][c] = Scalar(0);
+    for (int j = 0; j < net.inputs; ++j) {
+      if (__ldg(net.predecessor + 2 * k + j) < 0) continue;
+      const Scalar* w0 = rows + static_cast<std::size_t>(net.tensorRow(2 * j, u)) * hpv;
+      const Scalar* w1 = rows + static_cast<std::size_t>(net.tensorRow(2 * j + 1, u)) * hpv;
+#pragma unroll 1  // both slots' rows in flight: unrolled, the 8×4 double tile spills
+      for (int i = 0; i < hidden; ++i) {
+        Scalar wr0[R], wr1[R], xc[C];
+        loadTiledRow<Scalar, R>(w0 + i * hpv, ig, n_ig, wr0);
+        loadTiledRow<Scalar, R>(w1 + i * hpv, ig, n_ig, wr1);
+        loadContiguous<Scalar, C>(staging_k + i * spw + s_off, xc);
+#pragma unroll
+        for (int r = 0; r < R; ++r)
+#pragma unroll
+          for (int c = 0; c < C; ++c) acc[r][c] = fma(bj[j][c] ? wr1[r] : wr0[r], xc[c], acc[r][c]);
+      }
+    }
+    addToRing<Scalar, R, C>(ring + __ldg(net.backward_slot + qu) * slot_size + s_off, ig, spw, acc);
+  }
+}
+
+// b_j of the lane's samples at position k: the kept bit of predecessor q_j (false without one or past
+// the batch).
+template <class Scalar, int C>
+__device__ __forceinline__ void predecessorBits(const BackwardArgs<Scalar>& a, int p, int k, int s0,
+                                                const bool (&valid)[C], bool (&bj)[2][C]) {
+  const int N = a.net.n_sites;
+#pragma unroll
+  for (int j = 0; j < 2; ++j) {
+    const int q = j < a.net.inputs ? __ldg(a.net.predecessor + 2 * k + j) : -1;
+#pragma unroll
+    for (int c = 0; c < C; ++c)
+      bj[j][c] = q >= 0 && valid[c] &&
+                 a.acts[((static_cast<std::size_t>(p) * N + q) * a.M + s0 + c) * a.lda + a.net.hidden + 1] >
+                     Scalar(0.5);
+  }
+}
+
+// ∂pre(k) row i of the lane's samples into the weight-gradient buffers (tensorized): at the cell of
+// each present H tile's predecessor q_u, in the buffer (j, u, b_j) of each present predecessor j.
+template <class Scalar, int C>
+__device__ __forceinline__ void storeTensorDpre(const BackwardArgs<Scalar>& a, int p, int k, int s0, int i,
+                                                const bool (&valid)[C], const bool (&bj)[2][C],
+                                                const Scalar (&dpre)[C]) {
+  const int N = a.net.n_sites, inputs = a.net.inputs;
+  for (int u = 0; u < inputs; ++u) {
+    const int qu = __ldg(a.net.predecessor + 2 * k + u);
+    if (qu < 0) continue;
+    const std::size_t cell_u = (static_cast<std::size_t>(p) * N + qu) * a.M + s0;
+    for (int j = 0; j < inputs; ++j) {
+      if (__ldg(a.net.predecessor + 2 * k + j) < 0) continue;
+#pragma unroll
+      for (int c = 0; c < C; ++c)
+        if (valid[c]) a.dpre[(j * inputs + u) * 2 + (bj[j][c] ? 1 : 0)][(cell_u + c) * a.ldd + i] = dpre[c];
+    }
+  }
 }
 
 template <class Scalar, int R, int C>
@@ -119,7 +249,8 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) backwardKerne
   }
   const Scalar* rows = staged;
   Scalar udiff[R];
-  if (!per_site) loadTiledRow<Scalar, R>(rows + static_cast<std::size_t>(a.net.inputs) * hidden * hpv, ig, n_ig, udiff);
+  const std::size_t udiff_row = static_cast<std::size_t>(a.net.backwardWeightRows()) * hpv;
+  if (!per_site) loadTiledRow<Scalar, R>(rows + udiff_row, ig, n_ig, udiff);
   double grad_c[R], grad_u[R], grad_d = 0.0;
 #pragma unroll
   for (int r = 0; r < R; ++r) grad_c[r] = grad_u[r] = 0.0;
@@ -132,7 +263,7 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) backwardKerne
     const int site_k = __ldg(a.net.order + k);
     if (per_site) {
       rows = a.site_rows + (static_cast<std::size_t>(p) * N + site_k) * a.set_stride;
-      loadTiledRow<Scalar, R>(rows + static_cast<std::size_t>(a.net.inputs) * hidden * hpv, ig, n_ig, udiff);
+      loadTiledRow<Scalar, R>(rows + udiff_row, ig, n_ig, udiff);
     }
     // ∂(w log p(b))/∂δ = w (b − p_up), computed by the sample's owner and shared with its lanes.
     Scalar gd_own[C];
@@ -149,6 +280,10 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) backwardKerne
     Scalar gd[C];
 #pragma unroll
     for (int c = 0; c < C; ++c) gd[c] = __shfl_sync(kFullMask, gd_own[c], sg * n_ig + (c & (n_ig - 1)));
+
+    // Tensorized: the predecessors' bits b_j of the lane's samples select the slots.
+    bool bj[2][C];
+    if (a.net.tensorized) predecessorBits<Scalar, C>(a, p, k, s0, valid, bj);
 
     const int slot = __ldg(a.net.backward_slot + k);
     Scalar* staging_k = staging + static_cast<std::size_t>(k & 1) * slot_size;
@@ -176,7 +311,9 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) backwardKerne
         grad_c[r] += static_cast<double>(dpre[c]);
       }
       storeContiguous<Scalar, C>(staging_k + i * spw + s_off, dpre);
-      if (i < hidden) {
+      if (i < hidden && a.net.tensorized) {
+        storeTensorDpre<Scalar, C>(a, p, k, s0, i, valid, bj, dpre);
+      } else if (i < hidden) {
         for (int j = 0; j < a.net.inputs; ++j) {
           const int q = __ldg(a.net.predecessor + 2 * k + j);
           const bool unread = __ldg(a.net.reader + 2 * k + j) < 0;
@@ -192,36 +329,10 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) backwardKerne
     }
     __syncwarp();  // ∂pre(k) of every lane is staged
 
-    // ∂h(q_j) += W_j[:, :d_h]^T ∂pre(k) for the lane's own tile of the predecessor's slot.
-    for (int j = 0; j < a.net.inputs; ++j) {
-      const int q = __ldg(a.net.predecessor + 2 * k + j);
-      if (q < 0) continue;
-      const Scalar* wt = rows + static_cast<std::size_t>(j) * hidden * hpv;
-      Scalar acc[R][C];
-#pragma unroll
-      for (int r = 0; r < R; ++r)
-#pragma unroll
-        for (int c = 0; c < C; ++c) acc[r][c] = Scalar(0);
-#pragma unroll 4
-      for (int i = 0; i < hidden; ++i) {
-        Scalar wr[R], xc[C];
-        loadTiledRow<Scalar, R>(wt + i * hpv, ig, n_ig, wr);
-        loadContiguous<Scalar, C>(staging_k + i * spw + s_off, xc);
-#pragma unroll
-        for (int r = 0; r < R; ++r)
-#pragma unroll
-          for (int c = 0; c < C; ++c) acc[r][c] = fma(wr[r], xc[c], acc[r][c]);
-      }
-      Scalar* target = ring + __ldg(a.net.backward_slot + q) * slot_size + s_off;
-#pragma unroll
-      for (int r = 0; r < R; ++r) {
-        Scalar cur[C];
-        loadContiguous<Scalar, C>(target + (ig * R + r) * spw, cur);
-#pragma unroll
-        for (int c = 0; c < C; ++c) cur[c] += acc[r][c];
-        storeContiguous<Scalar, C>(target + (ig * R + r) * spw, cur);
-      }
-    }
+    if (a.net.tensorized)
+      tensorInputGradient<Scalar, R, C>(a.net, rows, hpv, ig, n_ig, spw, k, staging_k, ring, slot_size, s_off, bj);
+    else
+      vanillaInputGradient<Scalar, R, C>(a.net, rows, hpv, ig, n_ig, spw, k, staging_k, ring, slot_size, s_off);
     // No second barrier: the next position stages into the other buffer, and the ring tiles are
     // lane-private.
     if (per_site) {  // the site's output-layer and bias gradients are complete: its own partial row
@@ -239,7 +350,7 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) backwardKerne
 }
 
 // grad[p][j] for every entry: c / U / d from the warps' partial rows (added in warp order), the W_j
-// blocks from cuBLAS's Scalar products. Shared weights: one partial row and one product per set, at the
+// (or T) blocks from cuBLAS's Scalar products. Shared weights: one partial row and one product per set, at the
 // W_j block's own place. Per-site weights: a partial row per site, and the products per position
 // ([inputs][P][N][d_h (d_h + 2)]): site s at position k takes the product of the position
 // q = predecessor_j(k) that k reads (zero without one).
@@ -276,6 +387,19 @@ __global__ void assembleGradientKernel(NetworkArgs net, int P, int warps_per_set
     value = (local == 1 ? 1.0 : -1.0) * sum(2 * hp);
   } else if (!net.per_site) {
     value = static_cast<double>(weight_grad[idx]);
+  } else if (net.tensorized) {
+    if (in_block(net.weight_offset[0], net.weight_site[0], 0)) {
+      // T_slot[i][u·d_h + t] of the site: the product of operand (j, u, b) = (slot / 2, u, slot % 2) at
+      // the position q_u that the site's position reads as its H tile u.
+      const int K = net.inputs * hidden, slot = local / (hidden * K), rem = local % (hidden * K);
+      const int i = rem / K, u = (rem % K) / hidden, t = rem % hidden;
+      const int operand = ((slot / 2) * net.inputs + u) * 2 + slot % 2;
+      const int q = __ldg(net.predecessor + 2 * __ldg(net.position + site) + u);
+      if (q >= 0)
+        value = static_cast<double>(
+            weight_grad[((static_cast<std::size_t>(operand) * P + p) * net.n_sites + q) * hidden * hidden +
+                        i * hidden + t]);
+    }
   } else {
     for (int input = 0; input < net.inputs; ++input) {
       if (!in_block(net.weight_offset[input], net.weight_site[input], 0)) continue;

@@ -113,22 +113,32 @@ cuda::NetworkSpec cuda::networkSpecOf(const Lattice& lattice, const ParamLayout&
   spec.n_sites = lattice.numSites();
   spec.hidden = layout.hidden;
   spec.n_params = layout.total;
-  const bool two_d = layout.cell == CellKind::kVanilla2d;
+  const CellKind cell = layout.cell;
+  spec.tensorized = cell == CellKind::kTensorized1d || cell == CellKind::kTensorized2d;
+  const bool two_d = cell == CellKind::kVanilla2d || cell == CellKind::kTensorized2d;
   spec.inputs = two_d ? 2 : 1;
-  spec.weight_offset[0] = layout.block(two_d ? "Wh" : "W").offset;
-  spec.weight_offset[1] = two_d ? layout.block("Wv").offset : 0;
+  // The weight blocks read per input: W_j (vanilla) or the one tensor T (tensorized).
+  std::vector<const char*> weights;
+  if (spec.tensorized)
+    weights = {"T"};
+  else if (two_d)
+    weights = {"Wh", "Wv"};
+  else
+    weights = {"W"};
+  for (std::size_t j = 0; j < weights.size(); ++j) {
+    spec.weight_offset[j] = layout.block(weights[j]).offset;
+    if (layout.perSite()) spec.weight_site[j] = layout.block(weights[j]).site_size;
+  }
   spec.bias_offset = layout.block("c").offset;
   spec.u_offset = layout.block("U").offset;
   spec.d_offset = layout.block("d").offset;
   if (layout.perSite()) {
-    spec.weight_site[0] = layout.block(two_d ? "Wh" : "W").site_size;
-    spec.weight_site[1] = two_d ? layout.block("Wv").site_size : 0;
     spec.bias_site = layout.block("c").site_size;
     spec.u_site = layout.block("U").site_size;
     spec.d_site = layout.block("d").site_size;
   }
   spec.order = lattice.order;
-  spec.predecessor = predecessorTable(lattice, layout.cell, 2);
+  spec.predecessor = predecessorTable(lattice, cell, 2);
   return spec;
 }
 

@@ -222,10 +222,12 @@ void Engine<Scalar>::gradientOnDevice(const Scalar* params, int P, const std::ui
   a.bits = bits;
   a.weights = weights;
   const std::size_t cells = static_cast<std::size_t>(P) * N * M;
-  Scalar* dpre = s.dpre.reserve(cells * s.ldd() * s.spec.inputs);
-  a.dpre[0] = dpre;
-  a.dpre[1] = s.spec.inputs > 1 ? dpre + cells * s.ldd() : nullptr;
+  const int operands = s.net.gradientOperands();
+  Scalar* dpre = s.dpre.reserve(cells * s.ldd() * operands);
+  for (int o = 0; o < operands; ++o) a.dpre[o] = dpre + o * cells * s.ldd();
   a.ldd = s.ldd();
+  // Tensorized: the kernel writes only the (j, u, b) buffer a sample's ∂pre belongs to.
+  if (s.net.tensorized) VNA_CUDA(cudaMemsetAsync(dpre, 0, cells * s.ldd() * operands * sizeof(Scalar), s.stream));
   a.partials =
       s.partials.reserve(static_cast<std::size_t>(P) * a.warps_per_set * a.partial_sites * a.partial_stride);
   if (s.net.per_site) {
@@ -240,29 +242,41 @@ void Engine<Scalar>::gradientOnDevice(const Scalar* params, int P, const std::ui
   s.record(3);
 
   // ∂W_j[i][t] = Σ_{q, s} A[q][s][t] D_j[q][s][i]: C = A · D_j^T, (d_h + 2) × d_h, column-major with
-  // ldc = d_h + 2, which is W_j's row-major [d_h][d_h + 2] block of the parameter vector. Shared weights:
-  // one product per set over all (q, s), written into the set's W_j block. Per-site weights: one
-  // product per (set, q) over the samples, [inputs][P][N][d_h (d_h + 2)], placed at the reader's site
-  // by the assembly.
-  const bool per_site = s.net.per_site;
-  const std::size_t block = static_cast<std::size_t>(hidden) * (hidden + 2);
-  Scalar* weight_grad = s.weight_grad.reserve(per_site ? s.spec.inputs * static_cast<std::size_t>(P) * N * block
+  // ldc = d_h + 2, which is W_j's row-major [d_h][d_h + 2] block of the parameter vector. Tensorized,
+  // per operand (j, u, b): ∂T_{2j+b}[i][u·d_h + t] = Σ A[q][s][t] D_{j,u,b}[q][s][i] over the hidden
+  // columns of A, d_h × d_h with ldc = inputs·d_h at T_{2j+b}'s column u·d_h. Shared weights: one
+  // product per set over all (q, s), written into the set's block. Per-site weights: one product per
+  // (set, q) over the samples, [operands][P][N][d_h · columns], placed at the reader's site by the
+  // assembly.
+  const bool per_site = s.net.per_site, tensorized = s.net.tensorized;
+  const int rows_a = tensorized ? hidden : hidden + 2;  // rows of each product (columns of A used)
+  const std::size_t block = static_cast<std::size_t>(hidden) * rows_a;
+  Scalar* weight_grad = s.weight_grad.reserve(per_site ? operands * static_cast<std::size_t>(P) * N * block
                                                        : static_cast<std::size_t>(P) * n);
   const Scalar one = 1, zero = 0;
   const long long k_cols = per_site ? M : static_cast<long long>(N) * M;
   const int batch = per_site ? P * N : P;
-  for (int j = 0; j < s.spec.inputs; ++j) {
-    const int m = hidden + 2, nn = hidden;
-    Scalar* c = per_site ? weight_grad + j * static_cast<std::size_t>(P) * N * block : weight_grad + s.net.weight_offset[j];
+  const int K = s.spec.inputs * hidden;
+  for (int o = 0; o < operands; ++o) {
+    std::size_t offset = 0;  // of the product in the set's parameter vector (shared weights)
+    int ldc = per_site ? rows_a : hidden + 2;
+    if (tensorized) {
+      const int b = o % 2, u = (o / 2) % s.spec.inputs, j = o / 2 / s.spec.inputs;
+      offset = s.net.weight_offset[0] + static_cast<std::size_t>(2 * j + b) * hidden * K + u * hidden;
+      if (!per_site) ldc = K;
+    } else {
+      offset = s.net.weight_offset[o];
+    }
+    Scalar* c = per_site ? weight_grad + o * static_cast<std::size_t>(P) * N * block : weight_grad + offset;
     const long long c_stride = per_site ? static_cast<long long>(block) : static_cast<long long>(n);
     if constexpr (std::is_same<Scalar, float>::value) {
-      VNA_CUBLAS(cublasSgemmStridedBatched(s.cublas, CUBLAS_OP_N, CUBLAS_OP_T, m, nn, static_cast<int>(k_cols), &one,
-                                           a.acts, a.lda, k_cols * a.lda, a.dpre[j], a.ldd, k_cols * a.ldd, &zero, c,
-                                           hidden + 2, c_stride, batch));
+      VNA_CUBLAS(cublasSgemmStridedBatched(s.cublas, CUBLAS_OP_N, CUBLAS_OP_T, rows_a, hidden,
+                                           static_cast<int>(k_cols), &one, a.acts, a.lda, k_cols * a.lda, a.dpre[o],
+                                           a.ldd, k_cols * a.ldd, &zero, c, ldc, c_stride, batch));
     } else {
-      VNA_CUBLAS(cublasDgemmStridedBatched(s.cublas, CUBLAS_OP_N, CUBLAS_OP_T, m, nn, static_cast<int>(k_cols), &one,
-                                           a.acts, a.lda, k_cols * a.lda, a.dpre[j], a.ldd, k_cols * a.ldd, &zero, c,
-                                           hidden + 2, c_stride, batch));
+      VNA_CUBLAS(cublasDgemmStridedBatched(s.cublas, CUBLAS_OP_N, CUBLAS_OP_T, rows_a, hidden,
+                                           static_cast<int>(k_cols), &one, a.acts, a.lda, k_cols * a.lda, a.dpre[o],
+                                           a.ldd, k_cols * a.ldd, &zero, c, ldc, c_stride, batch));
     }
   }
   detail::launchAssembleGradient(a, weight_grad, grad, s.stream);

@@ -1,5 +1,6 @@
 #pragma once
-// The native CUDA engine for the vanilla RNN cells (vanilla1d, vanilla2d; shared or per-site weights): the batched sample /
+// The native CUDA engine for the vanilla and tensorized RNN cells (vanilla1d/2d, tensorized1d/2d; shared
+// or per-site weights): the batched sample /
 // logProb / gradient of RnnEngine (rnn_engine.hpp) as fused CUDA kernels plus cuBLAS. This header is
 // plain C++ with raw pointers, so that nvcc never compiles Kokkos and the Kokkos side never needs CUDA
 // headers; RnnEngine reaches it through cuda_backend.cpp. Files: forward_kernels.cu and
@@ -21,13 +22,17 @@
 namespace vna {
 namespace cuda {
 
-// What the kernels need to know about a vanilla network (built from ParamLayout and Lattice).
+// What the kernels need to know about a network (built from ParamLayout and Lattice).
 struct NetworkSpec {
   int n_sites = 0;
   int hidden = 0;  // d_h
-  int inputs = 1;  // predecessors per position: 1 (vanilla1d) or 2 (vanilla2d)
+  int inputs = 1;  // predecessors per position: 1 (1d cells) or 2 (2d cells)
+  // Vanilla: W_j [d_h][d_h + 2] at weight_offset[j], row-major ([h; onehot(b)] columns). Tensorized
+  // (cell_tensorized.hpp): T [2·inputs][d_h][inputs·d_h] at weight_offset[0], slot 2j + b_j applied to
+  // H = [h_{q_0}; h_{q_1}]; weight_offset[1] unused.
+  bool tensorized = false;
   std::size_t n_params = 0;
-  std::size_t weight_offset[2] = {0, 0};  // W_j [d_h][d_h + 2], row-major ([h; onehot(b)] columns)
+  std::size_t weight_offset[2] = {0, 0};
   std::size_t bias_offset = 0, u_offset = 0, d_offset = 0;
   // Per-site weights (ansatz.weight_sharing: false): every block is [N][its shape] and site i's slice
   // starts at offset + i · (entries of one slice); all zero for shared weights.

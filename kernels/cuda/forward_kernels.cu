@@ -1,5 +1,5 @@
-// The forward kernel of the vanilla engine (sampling or teacher forcing, optionally with kept
-// activations and fused energies) and its launch. See cuda_engine.hpp and doc/performance.md, "CUDA
+// The forward kernel of the vanilla and tensorized cells (sampling or teacher forcing, optionally with
+// kept activations and fused energies) and its launch. See cuda_engine.hpp and doc/performance.md, "CUDA
 // backend".
 //
 // A warp owns spw = (32 / n_ig) · C samples; lane (ig, sg) = (lane mod n_ig, lane / n_ig) computes
@@ -10,10 +10,12 @@
 // without block barriers; the block only shares the staged weights of the parameter sets its warps
 // touch. Per-site weights do not fit in shared memory: stageForwardSitesKernel writes every site's rows
 // in the same tiled layout to global memory once per call, and each warp reads its current site's rows
-// from there (through L1/L2) at every position. Per position: the GEMM [d_h × (d_h+2)] · [h; onehot] for each present predecessor from shared
-// memory, ELU, the output logit by a butterfly over the n_ig lanes, and the draw by the sample's owner
-// lane (Philox counter computed before the GEMM so its latency hides behind it). log p is accumulated
-// in double; the energy of the sample is evaluated at the end from its bits packed in shared memory.
+// from there (through L1/L2) at every position. Per position: the GEMM [d_h × (d_h+2)] · [h; onehot]
+// for each present predecessor from shared memory (tensorized: per predecessor j and H tile u the
+// product T_{2j+b_j}[:, u] h_{q_u}, each sample's weights blended by its b_j), ELU, the output logit
+// by a butterfly over the n_ig lanes, and the draw by the sample's owner lane (Philox counter computed
+// before the GEMM so its latency hides behind it). log p is accumulated in double; the energy of the
+// sample is evaluated at the end from its bits packed in shared memory.
 #include "cuda/cuda_check.hpp"
 #include "cuda/kernel_common.cuh"
 #include "cuda/launch_plan.cuh"
@@ -30,14 +32,28 @@ struct PackedBits {
   __host__ __device__ unsigned operator()(int i) const { return (words[i / 32] >> (i % 32)) & 1u; }
 };
 
-// Staged parameter set (forward): per input j the rows t = 0 .. d_h + 1 of W_j^T (W_j[i][t] at tiled
-// column of i), then c, U_1 − U_0, and d_1 − d_0 (first element of the last row). `net` gives the
+// The weight W[i][t] of staged forward row `row` < forwardWeightRows at hidden unit i: vanilla, row
+// j·(d_h + 2) + t holds W_j[i][t]; tensorized, row (m·inputs + u)·d_h + t holds T_m[i][u·d_h + t].
+template <class Scalar>
+__device__ __forceinline__ Scalar forwardWeight(const NetworkArgs& net, const Scalar* __restrict__ theta, int row,
+                                                int i) {
+  if (net.tensorized) {
+    const int K = net.inputs * net.hidden, mu = row / net.hidden, t = row - mu * net.hidden;
+    const int m = mu / net.inputs, u = mu - m * net.inputs;
+    return theta[net.weight_offset[0] + (m * net.hidden + i) * K + u * net.hidden + t];
+  }
+  const int in = net.hidden + 2, j = row / in, t = row - j * in;
+  return theta[net.weight_offset[j] + i * in + t];
+}
+
+// Staged parameter set (forward): the weight rows (forwardWeight, the value for hidden unit i at the
+// tiled column of i), then c, U_1 − U_0, and d_1 − d_0 (first element of the last row). `net` gives the
 // offsets of the blocks read (NetworkArgs::atSite for one site's slices).
 template <class Scalar, int R>
 __device__ void stageForwardSet(const NetworkArgs& net, int n_ig, const Scalar* __restrict__ theta, Scalar* dst) {
   const int hpv = tiledRowLength<Scalar, R>(n_ig);
-  const int in = net.hidden + 2;
-  const int rows = net.inputs * in + 3;
+  const int weight_rows = net.forwardWeightRows();
+  const int rows = weight_rows + 3;
   for (int idx = threadIdx.x; idx < rows * hpv; idx += blockDim.x) {
     const int row = idx / hpv, col = idx - row * hpv;
     int ig = 0;
@@ -45,16 +61,15 @@ __device__ void stageForwardSet(const NetworkArgs& net, int n_ig, const Scalar* 
     const int i = ig * R + r;
     Scalar value = Scalar(0);
     if (r >= 0 && i < net.hidden) {
-      if (row < net.inputs * in) {
-        const int j = row / in, t = row - j * in;
-        value = theta[net.weight_offset[j] + i * in + t];
-      } else if (row == net.inputs * in) {
+      if (row < weight_rows) {
+        value = forwardWeight(net, theta, row, i);
+      } else if (row == weight_rows) {
         value = theta[net.bias_offset + i];
-      } else if (row == net.inputs * in + 1) {
+      } else if (row == weight_rows + 1) {
         value = theta[net.u_offset + net.hidden + i] - theta[net.u_offset + i];
       }
     }
-    if (row == net.inputs * in + 2 && col == 0) value = theta[net.d_offset + 1] - theta[net.d_offset];
+    if (row == weight_rows + 2 && col == 0) value = theta[net.d_offset + 1] - theta[net.d_offset];
     dst[idx] = value;
   }
 }
@@ -70,13 +85,86 @@ __global__ void stageForwardSitesKernel(const NetworkArgs net, int n_ig, int set
 
 // The output layer's rows of a staged set: c, U_1 − U_0 (tiled) and d_1 − d_0.
 template <class Scalar, int R>
-__device__ __forceinline__ void loadOutputRows(const Scalar* W, int inputs, int hidden, int hpv, int ig, int n_ig,
+__device__ __forceinline__ void loadOutputRows(const Scalar* W, int weight_rows, int hpv, int ig, int n_ig,
                                                Scalar (&bias)[R], Scalar (&udiff)[R], Scalar& ddiff) {
-  const Scalar* bias_row = W + static_cast<std::size_t>(inputs) * (hidden + 2) * hpv;
+  const Scalar* bias_row = W + static_cast<std::size_t>(weight_rows) * hpv;
   const Scalar* udiff_row = bias_row + hpv;
   ddiff = udiff_row[hpv];
   loadTiledRow<Scalar, R>(bias_row, ig, n_ig, bias);
   loadTiledRow<Scalar, R>(udiff_row, ig, n_ig, udiff);
+}
+
+// The vanilla cell's products at position k: W_j [h_{q_j}; onehot(b_{q_j})] for each present
+// predecessor q_j.
+template <class Scalar, int R, int C>
+__device__ __forceinline__ void vanillaProducts(const NetworkArgs& net, const Scalar* W, const Scalar* ring,
+                                                int slot_rows, int spw, int s_off, int hp, int hpv, int ig, int n_ig,
+                                                int k, Scalar (&acc)[R][C]) {
+  const int hidden = net.hidden, in = hidden + 2;
+  for (int j = 0; j < net.inputs; ++j) {
+    const int q = __ldg(net.predecessor + 2 * k + j);
+    if (q < 0) continue;
+    const Scalar* x = ring + static_cast<std::size_t>(__ldg(net.forward_slot + q)) * slot_rows * spw + s_off;
+    const Scalar* wt = W + static_cast<std::size_t>(j) * in * hpv;
+#pragma unroll 4
+    for (int t = 0; t < hidden; ++t) {
+      Scalar wr[R], xc[C];
+      loadTiledRow<Scalar, R>(wt + t * hpv, ig, n_ig, wr);
+      loadContiguous<Scalar, C>(x + t * spw, xc);
+#pragma unroll
+      for (int r = 0; r < R; ++r)
+#pragma unroll
+        for (int c = 0; c < C; ++c) acc[r][c] = fma(wr[r], xc[c], acc[r][c]);
+    }
+    // The one-hot columns: exactly W_j[i][d_h + b] of the predecessor's bit b.
+    Scalar bq[C], w0[R], w1[R];
+    loadContiguous<Scalar, C>(x + hp * spw, bq);
+    loadTiledRow<Scalar, R>(wt + hidden * hpv, ig, n_ig, w0);
+    loadTiledRow<Scalar, R>(wt + (hidden + 1) * hpv, ig, n_ig, w1);
+#pragma unroll
+    for (int r = 0; r < R; ++r)
+#pragma unroll
+      for (int c = 0; c < C; ++c) acc[r][c] += bq[c] > Scalar(0.5) ? w1[r] : w0[r];
+  }
+}
+
+// The tensorized cell's products at position k: Σ_j Σ_u T_{2j+b_j}[:, u] h_{q_u} for the present
+// predecessors q_j, q_u (cell_tensorized.hpp; a missing one contributes zeros to x and H), each weight
+// row blended per sample between the two slots by the sample's b_j (the bit row of q_j's ring slot).
+template <class Scalar, int R, int C>
+__device__ __forceinline__ void tensorProducts(const NetworkArgs& net, const Scalar* W, const Scalar* ring,
+                                               int slot_rows, int spw, int s_off, int hp, int hpv, int ig, int n_ig,
+                                               int k, Scalar (&acc)[R][C]) {
+  const int hidden = net.hidden;
+  for (int j = 0; j < net.inputs; ++j) {
+    const int qj = __ldg(net.predecessor + 2 * k + j);
+    if (qj < 0) continue;
+    Scalar bj[C];
+    loadContiguous<Scalar, C>(ring + static_cast<std::size_t>(__ldg(net.forward_slot + qj)) * slot_rows * spw +
+                                  hp * spw + s_off,
+                              bj);
+    bool one[C];
+#pragma unroll
+    for (int c = 0; c < C; ++c) one[c] = bj[c] > Scalar(0.5);
+    for (int u = 0; u < net.inputs; ++u) {
+      const int qu = __ldg(net.predecessor + 2 * k + u);
+      if (qu < 0) continue;
+      const Scalar* x = ring + static_cast<std::size_t>(__ldg(net.forward_slot + qu)) * slot_rows * spw + s_off;
+      const Scalar* w0 = W + static_cast<std::size_t>(net.tensorRow(2 * j, u)) * hpv;
+      const Scalar* w1 = W + static_cast<std::size_t>(net.tensorRow(2 * j + 1, u)) * hpv;
+#pragma unroll 1  // both slots' rows in flight: unrolled, the 8×4 double tile spills
+      for (int t = 0; t < hidden; ++t) {
+        Scalar wr0[R], wr1[R], xc[C];
+        loadTiledRow<Scalar, R>(w0 + t * hpv, ig, n_ig, wr0);
+        loadTiledRow<Scalar, R>(w1 + t * hpv, ig, n_ig, wr1);
+        loadContiguous<Scalar, C>(x + t * spw, xc);
+#pragma unroll
+        for (int r = 0; r < R; ++r)
+#pragma unroll
+          for (int c = 0; c < C; ++c) acc[r][c] = fma(one[c] ? wr1[r] : wr0[r], xc[c], acc[r][c]);
+      }
+    }
+  }
 }
 
 // Launch bound (256 threads, 1 block): the shared-memory ring, not registers, limits the warps per SM,
@@ -131,16 +219,16 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) forwardKernel
 #pragma unroll
   for (int c = 0; c < C; ++c) lp[c] = 0.0;
 
-  const int in = hidden + 2;
   Scalar bias[R], udiff[R], ddiff = Scalar(0);
-  if (!per_site) loadOutputRows<Scalar, R>(W, a.net.inputs, hidden, hpv, ig, n_ig, bias, udiff, ddiff);
+  const int weight_rows = a.net.forwardWeightRows();
+  if (!per_site) loadOutputRows<Scalar, R>(W, weight_rows, hpv, ig, n_ig, bias, udiff, ddiff);
   __syncwarp();
 
   for (int k = 0; k < N; ++k) {
     const int site = __ldg(a.net.order + k);
     if (per_site) {
       W = a.site_rows + (static_cast<std::size_t>(p) * N + site) * a.set_stride;
-      loadOutputRows<Scalar, R>(W, a.net.inputs, hidden, hpv, ig, n_ig, bias, udiff, ddiff);
+      loadOutputRows<Scalar, R>(W, weight_rows, hpv, ig, n_ig, bias, udiff, ddiff);
     }
     float u[C];
     if (a.sampling) {
@@ -155,31 +243,10 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) forwardKernel
     for (int r = 0; r < R; ++r)
 #pragma unroll
       for (int c = 0; c < C; ++c) acc[r][c] = bias[r];
-    for (int j = 0; j < a.net.inputs; ++j) {
-      const int q = __ldg(a.net.predecessor + 2 * k + j);
-      if (q < 0) continue;
-      const Scalar* x = ring + static_cast<std::size_t>(__ldg(a.net.forward_slot + q)) * slot_rows * spw + s_off;
-      const Scalar* wt = W + static_cast<std::size_t>(j) * in * hpv;
-#pragma unroll 4
-      for (int t = 0; t < hidden; ++t) {
-        Scalar wr[R], xc[C];
-        loadTiledRow<Scalar, R>(wt + t * hpv, ig, n_ig, wr);
-        loadContiguous<Scalar, C>(x + t * spw, xc);
-#pragma unroll
-        for (int r = 0; r < R; ++r)
-#pragma unroll
-          for (int c = 0; c < C; ++c) acc[r][c] = fma(wr[r], xc[c], acc[r][c]);
-      }
-      // The one-hot columns: exactly W_j[i][d_h + b] of the predecessor's bit b.
-      Scalar bq[C], w0[R], w1[R];
-      loadContiguous<Scalar, C>(x + hp * spw, bq);
-      loadTiledRow<Scalar, R>(wt + hidden * hpv, ig, n_ig, w0);
-      loadTiledRow<Scalar, R>(wt + (hidden + 1) * hpv, ig, n_ig, w1);
-#pragma unroll
-      for (int r = 0; r < R; ++r)
-#pragma unroll
-        for (int c = 0; c < C; ++c) acc[r][c] += bq[c] > Scalar(0.5) ? w1[r] : w0[r];
-    }
+    if (a.net.tensorized)
+      tensorProducts<Scalar, R, C>(a.net, W, ring, slot_rows, spw, s_off, hp, hpv, ig, n_ig, k, acc);
+    else
+      vanillaProducts<Scalar, R, C>(a.net, W, ring, slot_rows, spw, s_off, hp, hpv, ig, n_ig, k, acc);
     __syncwarp();  // every lane has read its inputs: slot(k) may reuse a predecessor's slot
 
     Scalar* out = ring + static_cast<std::size_t>(__ldg(a.net.forward_slot + k)) * slot_rows * spw + s_off;

@@ -181,6 +181,7 @@ __device__ __forceinline__ int tiledRow(int col, int n_ig, int& ig) {
 
 struct NetworkArgs {
   int n_sites = 0, hidden = 0, inputs = 1, n_params = 0;
+  bool tensorized = false;  // T [2·inputs][d_h][inputs·d_h] at weight_offset[0] (NetworkSpec)
   int weight_offset[2] = {0, 0};
   int bias_offset = 0, u_offset = 0, d_offset = 0;
   // Per-site weights: entries of one site's slice of each block (all zero when shared, NetworkSpec).
@@ -194,6 +195,20 @@ struct NetworkArgs {
   const int* forward_slot = nullptr;   // [N]
   const int* backward_slot = nullptr;  // [N] (−1: no later reader, ∂h only from its own output)
   int forward_slots = 1, backward_slots = 0;
+
+  // Staged weight rows before the output layer's. Forward: vanilla, per input j the rows t of W_j^T
+  // (d_h + 2 each); tensorized, per (slot m, H tile u) the rows t of T_m[:, u·d_h + t]. Backward: vanilla,
+  // per j the rows i of W_j's hidden columns; tensorized, per (m, u) the rows i of T_m[i][u·d_h + ·].
+  __host__ __device__ int tensorRows() const { return 2 * inputs * inputs * hidden; }
+  __host__ __device__ int forwardWeightRows() const { return tensorized ? tensorRows() : inputs * (hidden + 2); }
+  __host__ __device__ int backwardWeightRows() const { return tensorized ? tensorRows() : inputs * hidden; }
+  // The first staged row of slot m's H tile u (tensorized).
+  __host__ __device__ int tensorRow(int m, int u) const { return (m * inputs + u) * hidden; }
+  // Products per position and their operands: vanilla one per input; tensorized one per (input j, H
+  // tile u), each with two weight rows per column (both slots, blended per sample by b_j).
+  __host__ __device__ int productsPerPosition() const { return tensorized ? inputs * inputs : inputs; }
+  // ∂pre buffers of the weight gradient: vanilla one per input; tensorized one per (j, u, b).
+  __host__ __device__ int gradientOperands() const { return tensorized ? 2 * inputs * inputs : inputs; }
 
   // The offsets of site i's slices (the shared blocks themselves when not per site).
   __host__ __device__ NetworkArgs atSite(int site) const {
@@ -246,7 +261,10 @@ struct BackwardArgs {
   int lda = 0;
   const std::uint8_t* bits = nullptr;
   const double* weights = nullptr;
-  Scalar* dpre[2] = {nullptr, nullptr};  // [P][N][M][ldd]: ∂pre of the position reading q through input j
+  // [P][N][M][ldd] each, at the cell of q: vanilla, dpre[j] = ∂pre of the position reading q through
+  // input j; tensorized, dpre[(j·inputs + u)·2 + b] = ∂pre of the position k reading q as its H tile u,
+  // where k's predecessor j has bit b (zero elsewhere: cleared before the kernel).
+  Scalar* dpre[8] = {};
   int ldd = 0;
   // [P][warps_per_set][partial_sites][2 hp + 1]: ∂c, ∂(U_1 − U_0), ∂(d_1 − d_0) (per site: one row per
   // site, written after its position; shared: one row)

@@ -74,6 +74,7 @@ NetworkArgs networkShape(const NetworkSpec& spec, const SlotTables& slots) {
   net.n_sites = spec.n_sites;
   net.hidden = spec.hidden;
   net.inputs = spec.inputs;
+  net.tensorized = spec.tensorized;
   net.n_params = static_cast<int>(spec.n_params);
   net.weight_offset[0] = static_cast<int>(spec.weight_offset[0]);
   net.weight_offset[1] = static_cast<int>(spec.weight_offset[1]);
@@ -105,7 +106,7 @@ template <class Scalar>
 SharedMemory forwardSharedMemory(const NetworkArgs& net, const TileGeometry& g, bool energies) {
   const int hpv = tiledRowLength<Scalar>(g.n_ig, g.rows);
   SharedMemory m;
-  m.set_stride = static_cast<int>(align16((net.inputs * (net.hidden + 2) + 3) * hpv * sizeof(Scalar)) / sizeof(Scalar));
+  m.set_stride = static_cast<int>(align16((net.forwardWeightRows() + 3) * hpv * sizeof(Scalar)) / sizeof(Scalar));
   m.set_bytes = static_cast<std::size_t>(m.set_stride) * sizeof(Scalar);
   const int words = energies ? (net.n_sites + 31) / 32 : 0;
   m.warp_bytes = align16(static_cast<std::size_t>(net.forward_slots) * (g.hp + 1) * g.spw * sizeof(Scalar) +
@@ -117,7 +118,7 @@ template <class Scalar>
 SharedMemory backwardSharedMemory(const NetworkArgs& net, const TileGeometry& g) {
   const int hpv = tiledRowLength<Scalar>(g.n_ig, g.rows);
   SharedMemory m;
-  m.set_stride = static_cast<int>(align16((net.inputs * net.hidden + 1) * hpv * sizeof(Scalar)) / sizeof(Scalar));
+  m.set_stride = static_cast<int>(align16((net.backwardWeightRows() + 1) * hpv * sizeof(Scalar)) / sizeof(Scalar));
   m.set_bytes = static_cast<std::size_t>(m.set_stride) * sizeof(Scalar);
   m.warp_bytes = align16(static_cast<std::size_t>(net.backward_slots + 2) * g.hp * g.spw * sizeof(Scalar));
   return m;
@@ -154,7 +155,7 @@ template <int R, int C>
 bool Planner<Scalar>::evaluate(Kernel kind, int P, int M, bool energies, int warps_per_block, Plan& plan) {
   TileGeometry g;
   if (!tileGeometry(net_.hidden, R, C, g)) return false;
-  const int N = net_.n_sites, inputs = net_.inputs, hidden = net_.hidden;
+  const int N = net_.n_sites, products = net_.productsPerPosition(), hidden = net_.hidden;
   const bool forward = kind == Kernel::kForward;
   Plan c;
   c.rows = R;
@@ -197,10 +198,12 @@ bool Planner<Scalar>::evaluate(Kernel kind, int P, int M, bool energies, int war
   // draw and bookkeeping. An SM partition issues one instruction per cycle; one warp alone reaches
   // about half of that, two or more about all of it. Per-site weight rows come from L1/L2 instead of
   // shared memory: counted 4 times a shared load (an uncalibrated guess: no GPU run yet), which favours
-  // tiles with more samples per lane (each weight row read serves C samples).
-  const double weight_loads = RowTiling<Scalar, R>::chunks() * (net_.per_site ? 4.0 : 1.0);
+  // tiles with more samples per lane (each weight row read serves C samples). The tensorized cell's
+  // products load both slots' rows (blended per sample).
+  const double weight_loads =
+      RowTiling<Scalar, R>::chunks() * (net_.per_site ? 4.0 : 1.0) * (net_.tensorized ? 2.0 : 1.0);
   const double loads = weight_loads + (C * static_cast<int>(sizeof(Scalar)) + 15) / 16;
-  const double per_position = static_cast<double>(inputs) * hidden * (R * C + loads) * (forward ? 1.0 : 2.0) +
+  const double per_position = static_cast<double>(products) * hidden * (R * C + loads) * (forward ? 1.0 : 2.0) +
                               12.0 * R * C + 8.0 * C * std::log2(static_cast<double>(g.n_ig)) +
                               120.0 * ((C + g.n_ig - 1) / g.n_ig);
   const int sms = prop_.multiProcessorCount;

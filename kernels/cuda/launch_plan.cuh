@@ -61,12 +61,12 @@ struct SharedMemory {
   std::size_t set_bytes = 0, warp_bytes = 0;
   std::size_t bytes(int sets, int warps) const { return sets * set_bytes + warps * warp_bytes; }
 };
-// Forward: per set the tiled rows of W_j^T, c, U_1 − U_0 and d_1 − d_0; per warp the ring of forward
-// slots [slots][hp + 1][spw] and, with energies, the samples' packed bits.
+// Forward: per set the tiled weight rows (NetworkArgs::forwardWeightRows), c, U_1 − U_0 and d_1 − d_0;
+// per warp the ring of forward slots [slots][hp + 1][spw] and, with energies, the samples' packed bits.
 template <class Scalar>
 SharedMemory forwardSharedMemory(const NetworkArgs& net, const TileGeometry& g, bool energies);
-// Backward: per set the tiled rows of W_j (hidden columns) and U_1 − U_0; per warp the ∂h ring and the
-// double-buffered ∂pre staging [backward_slots + 2][hp][spw].
+// Backward: per set the tiled weight rows (NetworkArgs::backwardWeightRows) and U_1 − U_0; per warp the
+// ∂h ring and the double-buffered ∂pre staging [backward_slots + 2][hp][spw].
 template <class Scalar>
 SharedMemory backwardSharedMemory(const NetworkArgs& net, const TileGeometry& g);
 

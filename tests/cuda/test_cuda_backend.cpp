@@ -83,8 +83,8 @@ class CudaBackend : public ::testing::Test {
   void SetUp() override { VNA_REQUIRE_GPU(); }
 };
 
-TEST_F(CudaBackend, RunsVanillaCellsOnTheGpu) {
-  for (CellKind cell : {CellKind::kVanilla1d, CellKind::kVanilla2d}) {
+TEST_F(CudaBackend, RunsVanillaAndTensorizedCellsOnTheGpu) {
+  for (CellKind cell : {CellKind::kVanilla1d, CellKind::kVanilla2d, CellKind::kTensorized1d, CellKind::kTensorized2d}) {
     RnnEngine<float> engine(configOf(cell, 40, Lattice::square(16, 16), Backend::kCuda));
     EXPECT_EQ(engine.backend(), Backend::kCuda);
     EXPECT_EQ(engine.backendDescription().rfind("cuda (", 0), 0u) << engine.backendDescription();
@@ -93,7 +93,7 @@ TEST_F(CudaBackend, RunsVanillaCellsOnTheGpu) {
 
 // Cells without CUDA kernels run on the Kokkos path, say so, and give the Kokkos results exactly.
 TEST_F(CudaBackend, OtherCellsFallBackToKokkos) {
-  for (CellKind cell : {CellKind::kTensorized2d, CellKind::kDilated1d}) {
+  for (CellKind cell : {CellKind::kDilated1d}) {
     const Lattice lattice = Lattice::square(4, 4);
     RnnEngine<double> cuda_engine(configOf(cell, 8, lattice, Backend::kCuda));
     RnnEngine<double> kokkos_engine(configOf(cell, 8, lattice, Backend::kKokkos));
@@ -113,41 +113,43 @@ TEST_F(CudaBackend, OtherCellsFallBackToKokkos) {
 }
 
 // Every compiled tile draws the Kokkos backend's samples (up to float rounding, as above), with shared
-// and with per-site weights (staged per tile in a different layout).
+// and with per-site weights (staged per tile in a different layout), for both cells with CUDA kernels.
 TEST_F(CudaBackend, EveryTileAgreesWithKokkos) {
   const Lattice lattice = Lattice::square(6, 6);
-  for (WeightSharing sharing : {WeightSharing::kShared, WeightSharing::kPerSite}) {
-    RnnEngine<float> cpu(configOf(CellKind::kVanilla2d, 40, lattice, Backend::kKokkos, sharing));
-    const int P = 2, M = 40, N = 36;
-    auto params = initialParams<float>(cpu.layout(), P, 9, 2.0);
-    BitsView ref("ref", P, M, N);
-    DoubleView lref("lref", P, M);
-    cpu.sample(Space(), params, streams(P), SampleCounters{5, 5, 0}, ref, lref);
-    for (const char* tile : {"2,1", "2,2", "2,4", "4,1", "4,2", "4,4", "5,1", "5,2", "5,4", "8,1", "8,2", "8,4"}) {
-      ASSERT_EQ(setenv("VNA_CUDA_TILE", tile, 1), 0);
-      RnnEngine<float> gpu(configOf(CellKind::kVanilla2d, 40, lattice, Backend::kCuda, sharing));
-      unsetenv("VNA_CUDA_TILE");
-      EXPECT_EQ(gpu.backend(), Backend::kCuda) << gpu.backendDescription();
-      BitsView bits("bits", P, M, N);
-      DoubleView logp("logp", P, M);
-      gpu.sample(Space(), params, streams(P), SampleCounters{5, 5, 0}, bits, logp);
-      // Origin: as in EngineAgreement.SamplesAgreeWithKokkos (tests/engine).
-      EXPECT_GE(siteAgreement(bits, ref), 0.999) << "tile " << tile << ", " << weightSharingName(sharing);
+  for (CellKind cell : {CellKind::kVanilla2d, CellKind::kTensorized2d}) {
+    for (WeightSharing sharing : {WeightSharing::kShared, WeightSharing::kPerSite}) {
+      RnnEngine<float> cpu(configOf(cell, 40, lattice, Backend::kKokkos, sharing));
+      const int P = 2, M = 40, N = 36;
+      auto params = initialParams<float>(cpu.layout(), P, 9, 2.0);
+      BitsView ref("ref", P, M, N);
+      DoubleView lref("lref", P, M);
+      cpu.sample(Space(), params, streams(P), SampleCounters{5, 5, 0}, ref, lref);
+      for (const char* tile : {"2,1", "2,2", "2,4", "4,1", "4,2", "4,4", "5,1", "5,2", "5,4", "8,1", "8,2", "8,4"}) {
+        ASSERT_EQ(setenv("VNA_CUDA_TILE", tile, 1), 0);
+        RnnEngine<float> gpu(configOf(cell, 40, lattice, Backend::kCuda, sharing));
+        unsetenv("VNA_CUDA_TILE");
+        EXPECT_EQ(gpu.backend(), Backend::kCuda) << gpu.backendDescription();
+        BitsView bits("bits", P, M, N);
+        DoubleView logp("logp", P, M);
+        gpu.sample(Space(), params, streams(P), SampleCounters{5, 5, 0}, bits, logp);
+        // Origin: as in EngineAgreement.SamplesAgreeWithKokkos (tests/engine).
+        EXPECT_GE(siteAgreement(bits, ref), 0.999)
+            << cellKindName(cell) << ", tile " << tile << ", " << weightSharingName(sharing);
+      }
     }
   }
 }
 
-// End to end: `vna anneal` with backend.device cuda and cpu. The first updates use the same samples
-// (equal losses); after many Adam steps float rounding decorrelates the trajectories, so the final
-// energies are compared statistically.
-TEST_F(CudaBackend, VcaTracesAgree) {
+// End to end: `vna anneal` with backend.device cuda and cpu, for the vanilla2d network and the
+// per-site tensorized2d one. The first updates use the same samples (equal losses); after many Adam
+// steps float rounding decorrelates the trajectories, so the final energies are compared statistically.
+void checkVcaTracesAgree(const std::string& name, const std::string& ansatz) {
   namespace fs = std::filesystem;
   ASSERT_TRUE(fs::exists(VNA_EXECUTABLE)) << VNA_EXECUTABLE << " is missing (on the GPU machine, gpu_bench.sh links it)";
-  const fs::path dir = test::tmpDir() / "cuda_vca";
+  const fs::path dir = test::tmpDir() / ("cuda_vca_" + name);
   fs::remove_all(dir);
   fs::create_directories(dir);
-  const fs::path cfg = test::writeFile(dir / "vca.yaml", R"(model: {type: newman_moore, L: 4}
-ansatz: {cell: vanilla2d, hidden: 20, seed: 3, precision: float}
+  const fs::path cfg = test::writeFile(dir / "vca.yaml", "model: {type: newman_moore, L: 4}\nansatz: " + ansatz + R"(
 anneal: {mode: classical, T0: 2.0, warmup_steps: 20, annealing_steps: 60, train_steps: 2, samples: 100,
          learning_rate: 5e-3}
 replicas: {count: 8, seed: 5}
@@ -161,7 +163,7 @@ analysis: {samples: 1000, stored_samples: 10}
                                             test::shellQuote(cfg.string()), test::shellQuote(out.string()), device));
     ASSERT_EQ(r.exit_code, 0) << r.out;
     h5::Handle f = h5::openFile(out.string(), MPI_COMM_SELF, false);
-    EXPECT_EQ(h5::readStringAttribute(f, "backend").rfind(device == "cuda" ? "cuda" : "kokkos", 0), 0u);
+    EXPECT_EQ(h5::readStringAttribute(f, "backend").rfind(device == "cuda" ? "cuda" : "kokkos", 0), 0u) << name;
     std::vector<hsize_t> dims;
     loss[b] = h5::readDataset<double>(f, "anneal/trace/loss", &dims);
     energy[b] = h5::readDataset<double>(f, "anneal/trace/energy");
@@ -172,7 +174,7 @@ analysis: {samples: 1000, stored_samples: 10}
   for (std::size_t r = 0; r < R; ++r) {
     // Origin: update 0 of both runs uses the same initial θ and counters: the same samples (up to a
     // rare float flip), so the same loss to float accuracy.
-    EXPECT_NEAR(loss[0][r * U], loss[1][r * U], 1e-4 * (std::abs(loss[1][r * U]) + 1.0)) << "replica " << r;
+    EXPECT_NEAR(loss[0][r * U], loss[1][r * U], 1e-4 * (std::abs(loss[1][r * U]) + 1.0)) << name << " replica " << r;
   }
   // Final energies: mean over replicas of the last 10 updates; the two runs may differ only by
   // sampling noise. Origin: 4-sigma bound from the replica spread (Welch), two-sided false-alarm
@@ -188,7 +190,13 @@ analysis: {samples: 1000, stored_samples: 10}
   };
   const auto [mg, vg] = finalStats(energy[0]);
   const auto [mc, vc] = finalStats(energy[1]);
-  EXPECT_LE(std::abs(mg - mc), 4.0 * std::sqrt(vg / R + vc / R) + 1e-9) << "gpu " << mg << " cpu " << mc;
+  EXPECT_LE(std::abs(mg - mc), 4.0 * std::sqrt(vg / R + vc / R) + 1e-9) << name << ": gpu " << mg << " cpu " << mc;
+}
+
+TEST_F(CudaBackend, VcaTracesAgree) {
+  checkVcaTracesAgree("vanilla2d", "{cell: vanilla2d, hidden: 20, seed: 3, precision: float}");
+  checkVcaTracesAgree("tensorized2d_per_site",
+                      "{cell: tensorized2d, hidden: 20, seed: 3, precision: float, weight_sharing: false}");
 }
 
 }  // namespace

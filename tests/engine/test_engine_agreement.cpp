@@ -28,15 +28,23 @@ struct Case {
 
 // A Newman-Moore-sized network (L = 16, d_h = 40: the performance goals' case), a non-square lattice
 // with a hidden size that fills no tile exactly, and a chain; the last two and an EA-sized one (10×10,
-// d_h = 40) with per-site weights (the CUDA kernels read those from global memory per position).
+// d_h = 40) with per-site weights (the CUDA kernels read those from global memory per position). The
+// same for the tensorized cells (the CUDA kernels blend each sample's weights by its predecessors'
+// bits); the 10×10 per-site tensorized2d network is the paper's EA ansatz.
 std::vector<Case> agreementCases() {
+  const WeightSharing per_site = WeightSharing::kPerSite;
   return {{"vanilla2d_L16_h40", CellKind::kVanilla2d, 40, Lattice::square(16, 16)},
           {"vanilla2d_7x5_h13", CellKind::kVanilla2d, 13, Lattice::square(7, 5)},
           {"vanilla1d_chain30_h20", CellKind::kVanilla1d, 20, Lattice::chain(30)},
-          {"vanilla2d_7x5_h13_per_site", CellKind::kVanilla2d, 13, Lattice::square(7, 5), WeightSharing::kPerSite},
-          {"vanilla1d_chain30_h20_per_site", CellKind::kVanilla1d, 20, Lattice::chain(30), WeightSharing::kPerSite},
-          {"vanilla2d_10x10_h40_per_site", CellKind::kVanilla2d, 40, Lattice::square(10, 10),
-           WeightSharing::kPerSite}};
+          {"vanilla2d_7x5_h13_per_site", CellKind::kVanilla2d, 13, Lattice::square(7, 5), per_site},
+          {"vanilla1d_chain30_h20_per_site", CellKind::kVanilla1d, 20, Lattice::chain(30), per_site},
+          {"vanilla2d_10x10_h40_per_site", CellKind::kVanilla2d, 40, Lattice::square(10, 10), per_site},
+          {"tensorized2d_L16_h20", CellKind::kTensorized2d, 20, Lattice::square(16, 16)},
+          {"tensorized2d_7x5_h13", CellKind::kTensorized2d, 13, Lattice::square(7, 5)},
+          {"tensorized1d_chain30_h20", CellKind::kTensorized1d, 20, Lattice::chain(30)},
+          {"tensorized2d_7x5_h13_per_site", CellKind::kTensorized2d, 13, Lattice::square(7, 5), per_site},
+          {"tensorized1d_chain30_h20_per_site", CellKind::kTensorized1d, 20, Lattice::chain(30), per_site},
+          {"tensorized2d_10x10_h40_per_site", CellKind::kTensorized2d, 40, Lattice::square(10, 10), per_site}};
 }
 
 EngineConfig configOn(Backend backend, const Case& c) {

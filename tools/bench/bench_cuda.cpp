@@ -5,6 +5,7 @@
 //   VCA step   L = 16, 100 replicas stepping together                                       ≤ 5 ms
 //   VQA step   L = 5 (local energies from Ns·N flipped configurations)                      reported
 //   VCA step   L = 10, shared and per-site weights (the EA 10×10 size)                       reported
+//   VCA step   L = 10, tensorized2d shared and per site (the paper's EA ansatz)             reported
 // Each is timed the way a driver runs it (through the network service, src/network, which keeps the
 // data on the GPU and reports the bytes it moves) and with cuda::Engine's device API alone, which is
 // what the kernels themselves cost. Prints one table; --quick shrinks the landscape.
@@ -220,12 +221,13 @@ void benchLandscape(bool quick, bool tiles, double peak_flops) {
 // One annealing update the way src/anneal does it: the network service's estimator (sample with
 // fused energies, weights, gradient on the device), Adam on the host; the bytes it moves per update.
 void benchStep(const char* label, int L, int P, LossMode mode, Backend backend, const std::string& goal, int runs,
-               WeightSharing sharing = WeightSharing::kShared) {
+               WeightSharing sharing = WeightSharing::kShared, CellKind cell = CellKind::kVanilla2d) {
   Model model = newmanMoore(L, 1.0);
   if (mode == LossMode::kQuantum) model.hamiltonian.setTransverseField(1.0);
   setDefaultBackend(backend);
   AnsatzSpec ansatz;
   ansatz.sharing = sharing;
+  ansatz.cell = cell;
   Network network(ansatz, model.lattice, model.hamiltonian);
   setDefaultBackend(Backend::kKokkos);
   VariationalEstimator estimator(network);
@@ -340,7 +342,16 @@ int main(int argc, char** argv) {
               WeightSharing::kPerSite);
     benchStep("VCA step L=10, 25 replicas together, per site", 10, 25, LossMode::kClassical, Backend::kCuda, "report",
               20, WeightSharing::kPerSite);
+    // The paper's EA ansatz: tensorized2d with per-site weights (Kokkos on one core: about 10 ms).
+    benchStep("VCA step L=10, 1 replica, tensorized2d shared", 10, 1, LossMode::kClassical, Backend::kCuda, "report", 50,
+              WeightSharing::kShared, CellKind::kTensorized2d);
+    benchStep("VCA step L=10, 1 replica, tensorized2d per site", 10, 1, LossMode::kClassical, Backend::kCuda, "report",
+              50, WeightSharing::kPerSite, CellKind::kTensorized2d);
+    benchStep("VCA step L=10, 25 replicas together, tensorized2d per site", 10, 25, LossMode::kClassical,
+              Backend::kCuda, "report", 20, WeightSharing::kPerSite, CellKind::kTensorized2d);
     if (cpu) {
+      benchStep("VCA step L=10, 1 replica, tensorized2d per site, Kokkos host backend", 10, 1, LossMode::kClassical,
+                Backend::kKokkos, "", 3, WeightSharing::kPerSite, CellKind::kTensorized2d);
       benchStep("VCA step L=16, 1 replica, Kokkos host backend", 16, 1, LossMode::kClassical, Backend::kKokkos, "", 3);
       benchStep("VQA step L=5, 1 replica, Kokkos host backend", 5, 1, LossMode::kQuantum, Backend::kKokkos, "", 3);
     }
