@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # vna's one setup script (both README commands use it):
 #   tools/setup.sh run    install Debian packages, build, run the default job and draw its plots
-#   tools/setup.sh test   install Debian packages, build, run the whole test suite
+#   tools/setup.sh test   install Debian packages, build, run the whole test suite (and the engine and
+#                         network suites once more against the CUDA kernels under host emulation)
 #   tools/setup.sh deps | build
 # Installing packages is idempotent: only missing ones are installed. Build folder: $VNA_BUILD_DIR
 # (default build/). CUDA is used when nvcc is found (VNA_ENABLE_CUDA=AUTO); set VNA_ENABLE_CUDA=OFF to skip.
@@ -75,10 +76,24 @@ run_default() {
 
 run_tests() {
   say "running the test suite"
-  cd "$build_dir"
   # MPI tests under a root account need OpenMPI's consent (the tests set it too).
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-  ctest --output-on-failure -j "$jobs"
+  (cd "$build_dir" && ctest --output-on-failure -j "$jobs")
+  run_emulated_cuda_tests
+}
+
+# The CUDA backend's kernels under the host emulation (tools/cuda_emu): where no GPU is visible the suite
+# above skips the cuda backend, so the engine and network suites run here once more against the emulated
+# kernels (tests/cuda's every-tile and end-to-end tests take a quarter of an hour there: see
+# tools/cuda_emu/README.md). VNA_CUDA_EMULATION_TESTS=0 skips this pass.
+run_emulated_cuda_tests() {
+  [ "${VNA_CUDA_EMULATION_TESTS:-1}" = 0 ] && return 0
+  local emu_dir="${build_dir}-emu"
+  local tests=(test_engine test_engine_agreement test_engine_flips test_network test_cuda_ranks)
+  say "the CUDA backend under host emulation (tools/cuda_emu), in $emu_dir"
+  cmake -S "$here" -B "$emu_dir" -DCMAKE_BUILD_TYPE=Release -DVNA_ENABLE_CUDA=EMULATE >/dev/null
+  cmake --build "$emu_dir" -j "$jobs" --target "${tests[@]}"
+  (cd "$emu_dir" && ctest --output-on-failure -j "$jobs" -R "^($(IFS='|'; echo "${tests[*]}"))(_np[0-9]+)?\$")
 }
 
 case "${1:-}" in
