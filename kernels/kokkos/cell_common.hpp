@@ -14,8 +14,7 @@
 //                                   a position's state tile is [stateRows][W] (samples innermost);
 //                                   rows [outputOffset, +d_h) feed the output layer, rows bitRow and
 //                                   bitRow+1 hold onehot(b) = [1−b, b] (written by the engine)
-//   forwardScratchSize()            Scalars of per-work-item scratch the forward step needs
-//   forward(θ, site, nb, state, scratch)
+//   forward(θ, site, nb, state)
 //                                   fills the non-bit rows of `state` from predecessor tiles nb[j],
 //                                   with the weights of lattice site `site` (any site when shared)
 //   scratchSize(), gradSize()       per-work-item scratch and gradient-accumulator sizes (Scalars)

@@ -57,9 +57,7 @@ class DilatedCell {
   KOKKOS_INLINE_FUNCTION int bitRow() const { return hidden_; }
   KOKKOS_INLINE_FUNCTION int numParams() const { return num_params_; }
 
-  int forwardScratchSize() const { return 0; }
-  KOKKOS_INLINE_FUNCTION void forward(const Scalar* theta, int site, const Scalar* const* nb, Scalar* state,
-                                      Scalar* /*scratch*/) const {
+  KOKKOS_INLINE_FUNCTION void forward(const Scalar* theta, int site, const Scalar* const* nb, Scalar* state) const {
     const int h = hidden_;
     for (int l = 1; l <= layers_; ++l) {
       const int width = inputWidth(l);

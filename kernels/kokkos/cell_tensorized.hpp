@@ -45,12 +45,9 @@ class TensorizedCell {
   KOKKOS_INLINE_FUNCTION int bitRow() const { return hidden_; }
   KOKKOS_INLINE_FUNCTION int numParams() const { return num_params_; }
 
-  int forwardScratchSize() const { return 0; }
-
   // T_{2j + b_j} H for each predecessor j, H = [h_{q_0}; h_{q_1}] taken as its two tiles (terms of
   // K = d_h each, in the order of H's rows; a missing predecessor's rows are zero and left out).
-  KOKKOS_INLINE_FUNCTION void forward(const Scalar* theta, int site, const Scalar* const* nb, Scalar* state,
-                                      Scalar* /*scratch*/) const {
+  KOKKOS_INLINE_FUNCTION void forward(const Scalar* theta, int site, const Scalar* const* nb, Scalar* state) const {
     const int h = hidden_, K = inner();
     const Scalar* tensor = theta + tensor_.at(site);
     tile::GemmTerms<Scalar> terms;

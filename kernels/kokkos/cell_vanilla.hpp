@@ -43,9 +43,7 @@ class VanillaCell {
   KOKKOS_INLINE_FUNCTION int bitRow() const { return hidden_; }
   KOKKOS_INLINE_FUNCTION int numParams() const { return num_params_; }
 
-  int forwardScratchSize() const { return 0; }
-  KOKKOS_INLINE_FUNCTION void forward(const Scalar* theta, int site, const Scalar* const* nb, Scalar* state,
-                                      Scalar* /*scratch*/) const {
+  KOKKOS_INLINE_FUNCTION void forward(const Scalar* theta, int site, const Scalar* const* nb, Scalar* state) const {
     const int h = hidden_, in = h + 2;
     // pre = c + Σ_j W_j [h_q; onehot(b_q)] over the present predecessors, in one register pass.
     tile::GemmTerms<Scalar> terms;

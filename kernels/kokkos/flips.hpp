@@ -108,7 +108,6 @@ struct FlipFunctor {
     const Scalar* acts = &store(static_cast<std::size_t>(pair) * store_stride);
     const int slot = per_thread ? static_cast<int>(token.acquire()) : local;
     Scalar* ring = &work(static_cast<std::size_t>(slot) * work_stride);
-    Scalar* cell_scratch = ring + static_cast<std::size_t>(g.slots) * tile_size;
     const Scalar* theta = &params(p, 0);
 
     {  // Position k: the kept state (it does not depend on b_k) with onehot(1 − b_k).
@@ -139,7 +138,7 @@ struct FlipFunctor {
                  : q < k ? acts + static_cast<std::size_t>(q) * tile_size
                          : ring + static_cast<std::size_t>(q % g.slots) * tile_size;
       }
-      cell.forward(theta, site_j, nb, state, cell_scratch);
+      cell.forward(theta, site_j, nb, state);
       Scalar delta[W];
       VNA_UNROLL
       for (int w = 0; w < W; ++w) delta[w] = ddiff;

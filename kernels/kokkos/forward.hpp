@@ -154,8 +154,6 @@ struct ForwardFunctor {
   std::uint32_t step = 0, first_sample = 0;
   Kokkos::View<Scalar*, MemSpace> store;  // kept activations (by chunk) or rolling buffers (by wave slot, chunk)
   Kokkos::View<Scalar*, MemSpace> probs;  // kept p_up [chunk][N][W]
-  Kokkos::View<Scalar*, MemSpace> scratch;  // the cell's forward scratch, by wave slot
-  std::size_t scratch_stride = 0;
   PlaneSource<Scalar> plane;                   // kPlane
   Kokkos::View<Scalar*, MemSpace> plane_buffer;  // kPlane: plane.stride per wave slot
   Kokkos::View<double*, MemSpace> lp_buffer;     // group > 1: group · W log p accumulators per wave slot
@@ -170,7 +168,6 @@ struct ForwardFunctor {
     const ItemChunks chunks = itemChunks(g, item, group);
     const int p = chunks.set, c0 = chunks.first, count = chunks.count;
     const int hidden = cell.hidden();
-    Scalar* cell_scratch = scratch_stride > 0 ? &scratch(static_cast<std::size_t>(local) * scratch_stride) : nullptr;
     const std::uint32_t stream = kSampling ? stream_ids(p) : 0u;
     double lp_local[W];
     double* lp = group == 1 ? lp_local : &lp_buffer(static_cast<std::size_t>(local) * group * W);
@@ -202,7 +199,7 @@ struct ForwardFunctor {
           const int q = inputs(k, j);
           nb[j] = q < 0 ? nullptr : tileOf(base, q);
         }
-        cell.forward(theta, weight_site, nb, state, cell_scratch);
+        cell.forward(theta, weight_site, nb, state);
 
         // Output layer: δ = (U_1 − U_0)·h + (d_1 − d_0), vectorized over the lanes.
         const Scalar* h = state + cell.outputOffset() * W;

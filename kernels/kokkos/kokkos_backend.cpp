@@ -112,19 +112,14 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
     f.order = order_;
     f.inputs = inputs_;
     f.logp = logp;
-    f.scratch_stride = static_cast<std::size_t>(cell_.forwardScratchSize());
     f.store_stride = static_cast<std::size_t>(slots_) * g.rows * W;
-    const std::size_t per_item = f.group * f.store_stride + f.scratch_stride + f.plane.stride +
+    const std::size_t per_item = f.group * f.store_stride + f.plane.stride +
                                  (f.group * W * sizeof(double) + sizeof(Scalar) - 1) / sizeof(Scalar);
     const int wave = waveSize(P, per_item);
     ensureCapacity(ring_, static_cast<std::size_t>(wave) * f.group * f.store_stride, "vna::RnnEngine::rolling_buffer");
-    if (f.scratch_stride > 0)
-      ensureCapacity(forward_scratch_, static_cast<std::size_t>(wave) * f.scratch_stride,
-                     "vna::RnnEngine::forward_scratch");
     ensureCapacity(plane_buffer_, static_cast<std::size_t>(wave) * f.plane.stride, "vna::RnnEngine::plane_buffer");
     ensureCapacity(lp_buffer_, static_cast<std::size_t>(wave) * f.group * W, "vna::RnnEngine::logp_accumulators");
     f.store = ring_;
-    f.scratch = forward_scratch_;
     f.plane_buffer = plane_buffer_;
     f.lp_buffer = lp_buffer_;
     for (int begin = 0; begin < P; begin += wave) {
@@ -243,7 +238,7 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
     f.n_pairs = n_pairs;
     f.group = W == 1 ? n_pairs : 1;
     f.store_stride = store_stride;
-    f.work_stride = static_cast<std::size_t>(slots_) * g.rows * W + cell_.forwardScratchSize();
+    f.work_stride = static_cast<std::size_t>(slots_) * g.rows * W;
     const int n_items = n_pairs * (n_ - 1);
     // A rolling buffer per thread when all threads' buffers fit the budget, else one per work item
     // of a wave.
@@ -269,7 +264,7 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
   }
 
   std::size_t workspaceBytes() const override {
-    return sizeof(Scalar) * (store_.extent(0) + probs_.extent(0) + ring_.extent(0) + forward_scratch_.extent(0) +
+    return sizeof(Scalar) * (store_.extent(0) + probs_.extent(0) + ring_.extent(0) +
                              scratch_.extent(0) + grads_.extent(0) + out_aux_.size() +
                              flip_work_.extent(0) + plane_buffer_.extent(0)) +
            sizeof(double) * (flip_base_.extent(0) + lp_buffer_.extent(0));
@@ -314,20 +309,14 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
     f.order = order_;
     f.inputs = inputs_;
     f.logp = logp;
-    // Per wave slot: the rolling buffer (without kept activations) and the cell's forward scratch.
-    f.scratch_stride = static_cast<std::size_t>(cell_.forwardScratchSize());
+    // Per wave slot: the rolling buffer (without kept activations).
     const std::size_t ring_stride = keep ? 0 : static_cast<std::size_t>(slots_) * g.rows * W;
     const std::size_t lp_scalars =
         f.group > 1 ? (f.group * W * sizeof(double) + sizeof(Scalar) - 1) / sizeof(Scalar) : 0;
-    const int wave = waveSize(n_items, f.group * ring_stride + f.scratch_stride + lp_scalars);
+    const int wave = waveSize(n_items, f.group * ring_stride + lp_scalars);
     if (f.group > 1) {
       ensureCapacity(lp_buffer_, static_cast<std::size_t>(wave) * f.group * W, "vna::RnnEngine::logp_accumulators");
       f.lp_buffer = lp_buffer_;
-    }
-    if (f.scratch_stride > 0) {
-      ensureCapacity(forward_scratch_, static_cast<std::size_t>(wave) * f.scratch_stride,
-                     "vna::RnnEngine::forward_scratch");
-      f.scratch = forward_scratch_;
     }
     if (keep) {
       f.store_stride = static_cast<std::size_t>(n_) * g.rows * W;
@@ -360,8 +349,8 @@ class KokkosEngine final : public RnnEngine<Scalar>::Impl {
   Kokkos::View<int*, MemSpace> order_;
   Kokkos::View<int**, Kokkos::LayoutRight, MemSpace> inputs_;
   Kokkos::View<Scalar**, Kokkos::LayoutRight, MemSpace> out_aux_;
-  Kokkos::View<Scalar*, MemSpace> store_, probs_, ring_, forward_scratch_, scratch_, grads_;
-  Kokkos::View<Scalar*, MemSpace> flip_work_;  // logProbFlips' rolling buffers and cell scratch
+  Kokkos::View<Scalar*, MemSpace> store_, probs_, ring_, scratch_, grads_;
+  Kokkos::View<Scalar*, MemSpace> flip_work_;  // logProbFlips' rolling buffers
   Kokkos::View<double*, MemSpace> flip_base_;  // logProbFlips' accumulators after each position
   Kokkos::View<Scalar*, MemSpace> plane_buffer_;  // samplePlane's expanded site parameters
   Kokkos::View<double*, MemSpace> lp_buffer_;     // log p accumulators of multi-chunk items (plane sets, per-site weights)
