@@ -127,7 +127,7 @@ void runGridErased(unsigned blocks, unsigned threads, std::size_t smem, void (*c
   BlockRun run;
   run.call = call;
   run.context = context;
-  run.shared.assign(std::max<std::size_t>(smem, 16) + 16, 0);
+  run.shared.assign(std::max<std::size_t>(smem, 16), 0);  // exactly the launch's bytes (see cudaMalloc)
   g_run = &run;
   for (unsigned b = 0; b < blocks; ++b) {
     run.fibers.assign(threads, Fiber{});
@@ -253,14 +253,15 @@ cudaError_t cudaMemGetInfo(std::size_t* free_bytes, std::size_t* total) {
   *free_bytes = *total;
   return cudaSuccess;
 }
+// Exactly `bytes` (256-aligned, as cudaMalloc): under AddressSanitizer an access past the end is reported.
 cudaError_t cudaMalloc(void** ptr, std::size_t bytes) {
-  *ptr = std::aligned_alloc(256, (std::max<std::size_t>(bytes, 1) + 255) / 256 * 256);
+  *ptr = ::operator new(std::max<std::size_t>(bytes, 1), std::align_val_t(256), std::nothrow);
   if (*ptr == nullptr) return fail(cudaErrorMemoryAllocation);
   std::memset(*ptr, 0x7f, bytes);  // device memory starts as garbage: not zeros
   return cudaSuccess;
 }
 cudaError_t cudaFree(void* ptr) {
-  std::free(ptr);
+  if (ptr != nullptr) ::operator delete(ptr, std::align_val_t(256));
   return cudaSuccess;
 }
 cudaError_t cudaMemcpyAsync(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind, cudaStream_t) {
