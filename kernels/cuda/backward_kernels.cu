@@ -153,17 +153,7 @@ __device__ __forceinline__ void tensorInputGradient(const NetworkArgs& net, cons
       if (__ldg(net.predecessor + 2 * k + j) < 0) continue;
       const Scalar* w0 = rows + static_cast<std::size_t>(net.tensorRow(2 * j, u)) * hpv;
       const Scalar* w1 = rows + static_cast<std::size_t>(net.tensorRow(2 * j + 1, u)) * hpv;
-#pragma unroll 1  // both slots' rows in flight: unrolled, the 8×4 double tile spills
-      for (int i = 0; i < hidden; ++i) {
-        Scalar wr0[R], wr1[R], xc[C];
-        loadTiledRow<Scalar, R>(w0 + i * hpv, ig, n_ig, wr0);
-        loadTiledRow<Scalar, R>(w1 + i * hpv, ig, n_ig, wr1);
-        loadContiguous<Scalar, C>(staging_k + i * spw + s_off, xc);
-#pragma unroll
-        for (int r = 0; r < R; ++r)
-#pragma unroll
-          for (int c = 0; c < C; ++c) acc[r][c] = fma(bj[j][c] ? wr1[r] : wr0[r], xc[c], acc[r][c]);
-      }
+      blendedProduct<Scalar, R, C>(w0, w1, hpv, ig, n_ig, staging_k + s_off, spw, hidden, bj[j], acc);
     }
     addToRing<Scalar, R, C>(ring + __ldg(net.backward_slot + qu) * slot_size + s_off, ig, spw, acc);
   }

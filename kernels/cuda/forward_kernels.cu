@@ -152,17 +152,7 @@ __device__ __forceinline__ void tensorProducts(const NetworkArgs& net, const Sca
       const Scalar* x = ring + static_cast<std::size_t>(__ldg(net.forward_slot + qu)) * slot_rows * spw + s_off;
       const Scalar* w0 = W + static_cast<std::size_t>(net.tensorRow(2 * j, u)) * hpv;
       const Scalar* w1 = W + static_cast<std::size_t>(net.tensorRow(2 * j + 1, u)) * hpv;
-#pragma unroll 1  // both slots' rows in flight: unrolled, the 8×4 double tile spills
-      for (int t = 0; t < hidden; ++t) {
-        Scalar wr0[R], wr1[R], xc[C];
-        loadTiledRow<Scalar, R>(w0 + t * hpv, ig, n_ig, wr0);
-        loadTiledRow<Scalar, R>(w1 + t * hpv, ig, n_ig, wr1);
-        loadContiguous<Scalar, C>(x + t * spw, xc);
-#pragma unroll
-        for (int r = 0; r < R; ++r)
-#pragma unroll
-          for (int c = 0; c < C; ++c) acc[r][c] = fma(one[c] ? wr1[r] : wr0[r], xc[c], acc[r][c]);
-      }
+      blendedProduct<Scalar, R, C>(w0, w1, hpv, ig, n_ig, x, spw, hidden, one, acc);
     }
   }
 }

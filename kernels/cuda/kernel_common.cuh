@@ -177,6 +177,26 @@ __device__ __forceinline__ int tiledRow(int col, int n_ig, int& ig) {
   return -1;
 }
 
+// acc += Σ_t w_t x_t over `rows` tiled weight rows from both slots (w0, w1; row t at t·hpv) and the
+// lane's samples' inputs (row t at x + t·spw), each sample's weight blended by its `one` flag: the
+// tensorized cell's products (forward and the backward input gradient).
+template <class Scalar, int R, int C>
+__device__ __forceinline__ void blendedProduct(const Scalar* w0, const Scalar* w1, int hpv, int ig, int n_ig,
+                                               const Scalar* x, int spw, int rows, const bool (&one)[C],
+                                               Scalar (&acc)[R][C]) {
+#pragma unroll 1  // both slots' rows in flight: unrolled, the 8×4 double tile spills
+  for (int t = 0; t < rows; ++t) {
+    Scalar wr0[R], wr1[R], xc[C];
+    loadTiledRow<Scalar, R>(w0 + t * hpv, ig, n_ig, wr0);
+    loadTiledRow<Scalar, R>(w1 + t * hpv, ig, n_ig, wr1);
+    loadContiguous<Scalar, C>(x + t * spw, xc);
+#pragma unroll
+    for (int r = 0; r < R; ++r)
+#pragma unroll
+      for (int c = 0; c < C; ++c) acc[r][c] = fma(one[c] ? wr1[r] : wr0[r], xc[c], acc[r][c]);
+  }
+}
+
 // ---------------------------------------------------------------- kernel arguments
 
 struct NetworkArgs {
