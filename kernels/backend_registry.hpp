@@ -21,9 +21,9 @@ std::string backendName(Backend backend);  // "default", "kokkos", "cuda"
 // Whether this build contains the native CUDA backend.
 bool cudaBackendBuilt();
 
-// Empty when `backend` has kernels for `cell` with `sharing`; otherwise why not ("the CUDA backend has
-// no dilated1d kernels"; its vanilla and tensorized kernels run both shared and per-site weights). kDefault is
-// resolved first.
+// Empty when `backend` has kernels for `cell` with `sharing`; otherwise why not. Today every backend
+// covers every cell, shared and per site; the check stays the one place a new cell or backend would
+// say otherwise. kDefault is resolved first.
 std::string cellNotCovered(Backend backend, CellKind cell, WeightSharing sharing = WeightSharing::kShared);
 
 // The backend that runs an engine (never kDefault) and its description for logs and provenance:

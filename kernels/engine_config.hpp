@@ -11,7 +11,7 @@ namespace vna {
 
 // Which implementation runs the engine. kKokkos: the Kokkos kernels (kernels/kokkos; on the host with
 // Debian's Serial Kokkos). kCuda: the native CUDA kernels (kernels/cuda, in builds with
-// VNA_ENABLE_CUDA; vanilla and tensorized cells; dilated falls back to kKokkos, see backend_registry.hpp).
+// VNA_ENABLE_CUDA; every cell, shared and per site).
 // kDefault: whatever this process selected with setDefaultBackend (backend_registry.hpp; vna's
 // commands select it from backend.device), so that drivers never need to know.
 enum class Backend { kDefault, kKokkos, kCuda };

@@ -117,6 +117,27 @@ cuda::NetworkSpec cuda::networkSpecOf(const Lattice& lattice, const ParamLayout&
   spec.tensorized = cell == CellKind::kTensorized1d || cell == CellKind::kTensorized2d;
   const bool two_d = cell == CellKind::kVanilla2d || cell == CellKind::kTensorized2d;
   spec.inputs = two_d ? 2 : 1;
+  spec.u_offset = layout.block("U").offset;
+  spec.d_offset = layout.block("d").offset;
+  if (layout.perSite()) {
+    spec.u_site = layout.block("U").site_size;
+    spec.d_site = layout.block("d").site_size;
+  }
+  spec.order = lattice.order;
+  if (cell == CellKind::kDilated1d) {
+    // Layer l's look-back k − 2^(l−1) is the kernels' own; the table is the chain's (layer 1).
+    while (layout.hasBlock(fmt::format("W{}", spec.layers + 1))) ++spec.layers;
+    for (int l = 1; l <= spec.layers; ++l) {
+      const ParamBlock& w = layout.block(fmt::format("W{}", l));
+      const ParamBlock& c = layout.block(fmt::format("c{}", l));
+      spec.layer_weight.push_back(w.offset);
+      spec.layer_bias.push_back(c.offset);
+      spec.layer_weight_site.push_back(layout.perSite() ? w.site_size : 0);
+      spec.layer_bias_site.push_back(layout.perSite() ? c.site_size : 0);
+    }
+    spec.predecessor = predecessorTable(lattice, CellKind::kVanilla1d, 2);
+    return spec;
+  }
   // The weight blocks read per input: W_j (vanilla) or the one tensor T (tensorized).
   std::vector<const char*> weights;
   if (spec.tensorized)
@@ -130,14 +151,7 @@ cuda::NetworkSpec cuda::networkSpecOf(const Lattice& lattice, const ParamLayout&
     if (layout.perSite()) spec.weight_site[j] = layout.block(weights[j]).site_size;
   }
   spec.bias_offset = layout.block("c").offset;
-  spec.u_offset = layout.block("U").offset;
-  spec.d_offset = layout.block("d").offset;
-  if (layout.perSite()) {
-    spec.bias_site = layout.block("c").site_size;
-    spec.u_site = layout.block("U").site_size;
-    spec.d_site = layout.block("d").site_size;
-  }
-  spec.order = lattice.order;
+  if (layout.perSite()) spec.bias_site = layout.block("c").site_size;
   spec.predecessor = predecessorTable(lattice, cell, 2);
   return spec;
 }

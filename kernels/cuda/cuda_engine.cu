@@ -24,6 +24,8 @@ template <class Scalar>
 std::string Engine<Scalar>::unsupportedReason(const NetworkSpec& spec) {
   if (spec.inputs != 1 && spec.inputs != 2) return "the CUDA kernels take one or two predecessors per position";
   if (spec.hidden <= 0 || spec.n_sites <= 0) return "empty network";
+  if (spec.layers > detail::kMaxLayers || static_cast<int>(spec.layer_weight.size()) != spec.layers)
+    return "the CUDA kernels take 1 to " + std::to_string(detail::kMaxLayers) + " dilated layers";
   if (static_cast<int>(spec.order.size()) != spec.n_sites ||
       static_cast<int>(spec.predecessor.size()) != 2 * spec.n_sites)
     return "inconsistent predecessor tables";
@@ -80,6 +82,13 @@ Engine<Scalar>::Engine(const NetworkSpec& spec) : s_(std::make_unique<State>()) 
       throw Error(std::string("VNA_CUDA_TILE='") + env + "': expected R,C or R,C,W (e.g. 5,4)");
     setTile(forced);
   }
+  if (const char* env = std::getenv("VNA_CUDA_SCRATCH_MIB")) {
+    char* end = nullptr;
+    const long mib = std::strtol(env, &end, 10);
+    if (end == env || *end != '\0' || mib < 0)
+      throw Error(std::string("VNA_CUDA_SCRATCH_MIB='") + env + "': expected a number of MiB (e.g. 256)");
+    s.planner.setScratchBudget(static_cast<std::size_t>(mib) << 20);
+  }
 }
 
 template <class Scalar>
@@ -120,7 +129,8 @@ std::size_t Engine<Scalar>::workspaceBytes() const {
   const State& s = *s_;
   return s.params.bytes() + s.stream_ids.bytes() + s.bits.bytes() + s.logp.bytes() + s.energies.bytes() +
          s.weights.bytes() + s.grad.bytes() + s.acts.bytes() + s.probs.bytes() + s.dpre.bytes() +
-         s.weight_grad.bytes() + s.partials.bytes() + s.flip_bits.bytes() + s.flip_logp.bytes() + s.site_rows.bytes();
+         s.weight_grad.bytes() + s.partials.bytes() + s.flip_bits.bytes() + s.flip_logp.bytes() + s.site_rows.bytes() +
+         s.scratch.bytes();
 }
 
 template <class Scalar>
@@ -194,6 +204,24 @@ void Engine<Scalar>::logProbOnDevice(const Scalar* params, int P, const std::uin
   s_->runForward(a, keep);
 }
 
+namespace {
+
+// C_b = A_b · D_b^T for b < batch (column-major; A m × k, D n × k): the weight-gradient products.
+template <class Scalar>
+void productsBatched(cublasHandle_t h, int m, int n, long long k, const Scalar* A, int lda, long long stride_a,
+                     const Scalar* D, int ldd, long long stride_d, Scalar* C, int ldc, long long stride_c, int batch) {
+  const Scalar one = 1, zero = 0;
+  if constexpr (std::is_same<Scalar, float>::value) {
+    VNA_CUBLAS(cublasSgemmStridedBatched(h, CUBLAS_OP_N, CUBLAS_OP_T, m, n, static_cast<int>(k), &one, A, lda,
+                                         stride_a, D, ldd, stride_d, &zero, C, ldc, stride_c, batch));
+  } else {
+    VNA_CUBLAS(cublasDgemmStridedBatched(h, CUBLAS_OP_N, CUBLAS_OP_T, m, n, static_cast<int>(k), &one, A, lda,
+                                         stride_a, D, ldd, stride_d, &zero, C, ldc, stride_c, batch));
+  }
+}
+
+}  // namespace
+
 template <class Scalar>
 void Engine<Scalar>::gradientOnDevice(const Scalar* params, int P, const std::uint8_t* bits, int M,
                                       const double* weights, double* grad) {
@@ -208,7 +236,7 @@ void Engine<Scalar>::gradientOnDevice(const Scalar* params, int P, const std::ui
     VNA_CUDA(cudaMemsetAsync(grad, 0, static_cast<std::size_t>(P) * n * sizeof(double), s.stream));
     return;
   }
-  const int N = s.spec.n_sites, hidden = s.spec.hidden;
+  const int N = s.spec.n_sites;
   const detail::Plan plan = s.planner.choose(detail::Kernel::kBackward, P, M, false);
   detail::BackwardArgs<Scalar> a;
   a.net = s.net;
@@ -226,17 +254,35 @@ void Engine<Scalar>::gradientOnDevice(const Scalar* params, int P, const std::ui
   Scalar* dpre = s.dpre.reserve(cells * s.ldd() * operands);
   for (int o = 0; o < operands; ++o) a.dpre[o] = dpre + o * cells * s.ldd();
   a.ldd = s.ldd();
-  // Tensorized: the kernel writes only the (j, u, b) buffer a sample's ∂pre belongs to.
-  if (s.net.tensorized) VNA_CUDA(cudaMemsetAsync(dpre, 0, cells * s.ldd() * operands * sizeof(Scalar), s.stream));
+  // Tensorized and dilated: the kernel writes only the cells a ∂pre belongs to.
+  if (s.net.tensorized || s.net.dilated())
+    VNA_CUDA(cudaMemsetAsync(dpre, 0, cells * s.ldd() * operands * sizeof(Scalar), s.stream));
   a.partials =
       s.partials.reserve(static_cast<std::size_t>(P) * a.warps_per_set * a.partial_sites * a.partial_stride);
-  if (s.net.per_site) {
-    a.site_rows = s.site_rows.reserve(static_cast<std::size_t>(P) * N * plan.set_stride);
-    detail::launchStageBackwardSites(plan, s.net, params, P, s.site_rows.data(), s.stream);
-  }
   a.mismatches = s.mismatches.reserve(1);
   VNA_CUDA(cudaMemsetAsync(a.mismatches, 0, sizeof(int), s.stream));
   s.profile.backward_plan = plan.describe();
+  if (s.net.dilated())
+    dilatedGradient(plan, a, grad);
+  else
+    layerGradient(plan, a, grad);
+  s.record(4);
+  int mismatches = 0;
+  // The misuse check's status word: control, not data, so not counted in transfers().
+  VNA_CUDA(cudaMemcpyAsync(&mismatches, a.mismatches, sizeof(int), cudaMemcpyDeviceToHost, s.stream));
+  VNA_CUDA(cudaStreamSynchronize(s.stream));
+  if (mismatches > 0) engine_checks::throwBitsDiffer("cuda::Engine::gradient", mismatches);
+}
+
+// The vanilla and tensorized cells: the backward kernel, the weight products, the assembly.
+template <class Scalar>
+void Engine<Scalar>::layerGradient(const detail::Plan& plan, detail::BackwardArgs<Scalar>& a, double* grad) {
+  State& s = *s_;
+  const int N = s.spec.n_sites, hidden = s.spec.hidden, P = a.P, M = a.M, n = s.net.n_params;
+  if (s.net.per_site) {
+    a.site_rows = s.site_rows.reserve(static_cast<std::size_t>(P) * N * plan.set_stride);
+    detail::launchStageBackwardSites(plan, s.net, a.params, P, s.site_rows.data(), s.stream);
+  }
   s.record(2);
   detail::launchBackward(plan, a, s.stream);
   s.record(3);
@@ -249,11 +295,11 @@ void Engine<Scalar>::gradientOnDevice(const Scalar* params, int P, const std::ui
   // (set, q) over the samples, [operands][P][N][d_h · columns], placed at the reader's site by the
   // assembly.
   const bool per_site = s.net.per_site, tensorized = s.net.tensorized;
+  const int operands = s.net.gradientOperands();
   const int rows_a = tensorized ? hidden : hidden + 2;  // rows of each product (columns of A used)
   const std::size_t block = static_cast<std::size_t>(hidden) * rows_a;
   Scalar* weight_grad = s.weight_grad.reserve(per_site ? operands * static_cast<std::size_t>(P) * N * block
                                                        : static_cast<std::size_t>(P) * n);
-  const Scalar one = 1, zero = 0;
   const long long k_cols = per_site ? M : static_cast<long long>(N) * M;
   const int batch = per_site ? P * N : P;
   const int K = s.spec.inputs * hidden;
@@ -269,23 +315,49 @@ void Engine<Scalar>::gradientOnDevice(const Scalar* params, int P, const std::ui
     }
     Scalar* c = per_site ? weight_grad + o * static_cast<std::size_t>(P) * N * block : weight_grad + offset;
     const long long c_stride = per_site ? static_cast<long long>(block) : static_cast<long long>(n);
-    if constexpr (std::is_same<Scalar, float>::value) {
-      VNA_CUBLAS(cublasSgemmStridedBatched(s.cublas, CUBLAS_OP_N, CUBLAS_OP_T, rows_a, hidden,
-                                           static_cast<int>(k_cols), &one, a.acts, a.lda, k_cols * a.lda, a.dpre[o],
-                                           a.ldd, k_cols * a.ldd, &zero, c, ldc, c_stride, batch));
-    } else {
-      VNA_CUBLAS(cublasDgemmStridedBatched(s.cublas, CUBLAS_OP_N, CUBLAS_OP_T, rows_a, hidden,
-                                           static_cast<int>(k_cols), &one, a.acts, a.lda, k_cols * a.lda, a.dpre[o],
-                                           a.ldd, k_cols * a.ldd, &zero, c, ldc, c_stride, batch));
-    }
+    productsBatched<Scalar>(s.cublas, rows_a, hidden, k_cols, a.acts, a.lda, k_cols * a.lda, a.dpre[o], a.ldd,
+                            k_cols * a.ldd, c, ldc, c_stride, batch);
   }
   detail::launchAssembleGradient(a, weight_grad, grad, s.stream);
-  s.record(4);
-  int mismatches = 0;
-  // The misuse check's status word: control, not data, so not counted in transfers().
-  VNA_CUDA(cudaMemcpyAsync(&mismatches, a.mismatches, sizeof(int), cudaMemcpyDeviceToHost, s.stream));
-  VNA_CUDA(cudaStreamSynchronize(s.stream));
-  if (mismatches > 0) engine_checks::throwBitsDiffer("cuda::Engine::gradient", mismatches);
+}
+
+// The dilated cell: staged rows, the backward kernel, 2L − 1 weight products, the assembly.
+template <class Scalar>
+void Engine<Scalar>::dilatedGradient(const detail::Plan& plan, detail::BackwardArgs<Scalar>& a, double* grad) {
+  State& s = *s_;
+  const detail::NetworkArgs& net = s.net;
+  const int N = s.spec.n_sites, hidden = s.spec.hidden, P = a.P, M = a.M, n = net.n_params;
+  a.site_rows = s.site_rows.reserve(static_cast<std::size_t>(P) * s.stagedSites() * plan.set_stride);
+  detail::launchStageDilated(plan, detail::Kernel::kBackward, net, a.params, P, s.site_rows.data(), s.stream);
+  a.scratch = s.scratch.reserve(static_cast<std::size_t>(plan.blocks) * plan.warps_per_block * plan.scratch_per_warp);
+  s.record(2);
+  detail::launchDilatedBackward(plan, a, s.stream);
+  s.record(3);
+
+  // Operand o belongs to layer l = 1 (o = 0) or (o + 3) / 2; odd o ≥ 1 (and o = 0) pair ∂pre^l_k, kept
+  // at the cell of k − 2^(l−1), with h^l there (layer 1: [h^1; 1 − b; b]), the look-back columns of
+  // W_l; even o ≥ 2 pair it, kept at k, with h^(l−1)_k, the lower-layer columns. C = A · D_o^T as for
+  // the vanilla cell: shared, one product per set into W_l's block (ldc = width_l); per site, one per
+  // (set, position), [operands][P][N][d_h (d_h + 2)] with ldc = the operand's rows.
+  const bool per_site = net.per_site;
+  const int operands = net.gradientOperands();
+  const std::size_t block = static_cast<std::size_t>(hidden) * (hidden + 2);
+  Scalar* weight_grad = s.weight_grad.reserve(per_site ? operands * static_cast<std::size_t>(P) * N * block
+                                                       : static_cast<std::size_t>(P) * n);
+  const long long k_cols = per_site ? M : static_cast<long long>(N) * M;
+  const int batch = per_site ? P * N : P;
+  for (int o = 0; o < operands; ++o) {
+    const int l = o == 0 ? 1 : (o + 3) / 2;
+    const bool lower = o > 0 && o % 2 == 0;
+    const int rows_a = l == 1 ? hidden + 2 : hidden;
+    const Scalar* A = a.acts + (lower ? net.layerRow(l - 1) : net.layerRow(l));
+    Scalar* c = per_site ? weight_grad + o * static_cast<std::size_t>(P) * N * block
+                         : weight_grad + net.layer_weight[l - 1] + (lower ? hidden : 0);
+    productsBatched<Scalar>(s.cublas, rows_a, hidden, k_cols, A, a.lda, k_cols * a.lda, a.dpre[o], a.ldd,
+                            k_cols * a.ldd, c, per_site ? rows_a : net.layerWidth(l),
+                            per_site ? static_cast<long long>(block) : static_cast<long long>(n), batch);
+  }
+  detail::launchAssembleDilatedGradient(a, weight_grad, grad, s.stream);
 }
 
 template class Engine<float>;

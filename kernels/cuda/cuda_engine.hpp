@@ -1,10 +1,10 @@
 #pragma once
-// The native CUDA engine for the vanilla and tensorized RNN cells (vanilla1d/2d, tensorized1d/2d; shared
-// or per-site weights): the batched sample /
+// The native CUDA engine for every RNN cell (vanilla1d/2d, tensorized1d/2d, dilated1d; shared or per-site
+// weights): the batched sample /
 // logProb / gradient of RnnEngine (rnn_engine.hpp) as fused CUDA kernels plus cuBLAS. This header is
 // plain C++ with raw pointers, so that nvcc never compiles Kokkos and the Kokkos side never needs CUDA
 // headers; RnnEngine reaches it through cuda_backend.cpp. Files: forward_kernels.cu and
-// backward_kernels.cu (the kernels), launch_plan.cu (tiles, shared-memory footprints, plans),
+// backward_kernels.cu (the kernels), dilated_kernels.cu (the dilated cell's), launch_plan.cu (tiles, shared-memory footprints, plans),
 // cuda_engine.cu (construction, device-resident calls), staging.cu (host-memory calls). Design and costs: doc/performance.md,
 // "CUDA backend"; the random-stream and probability formulas are sampling_rule.hpp's, shared with
 // the Kokkos backend, so both draw the same samples for the same seeds (up to float rounding).
@@ -38,10 +38,21 @@ struct NetworkSpec {
   // starts at offset + i · (entries of one slice); all zero for shared weights.
   std::size_t weight_site[2] = {0, 0};
   std::size_t bias_site = 0, u_site = 0, d_site = 0;
+  // Dilated cell (cell_dilated.hpp): `layers` stacked layers, W_l [d_h][width_l] at layer_weight[l − 1],
+  // c_l [d_h] at layer_bias[l − 1] (per site: slices of layer_*_site entries); bias_offset unused, the
+  // predecessor table that of a chain (layer l's look-back k − 2^(l−1) is implied). 0: not dilated.
+  int layers = 0;
+  std::vector<std::size_t> layer_weight, layer_bias, layer_weight_site, layer_bias_site;
   std::vector<int> order;        // order[k] = site of autoregressive position k
   std::vector<int> predecessor;  // [k * 2 + j] = position read by input j at position k (−1: none)
-  bool perSite() const { return bias_site != 0; }
+  bool perSite() const { return u_site != 0; }
 };
+
+namespace detail {  // launch_plan.cuh, kernel_common.cuh
+struct Plan;
+template <class Scalar>
+struct BackwardArgs;
+}  // namespace detail
 
 struct Counters {
   std::uint64_t seed = 0;
@@ -117,6 +128,8 @@ class Engine {
 
   // The tiles compiled into this build, and forcing one (benchmarks, tests; VNA_CUDA_TILE=R,C[,W] in
   // the environment does the same for a whole run).
+  // VNA_CUDA_SCRATCH_MIB=m in the environment caps the dilated kernels' global scratch per launch
+  // (default 256 MiB; the grid shrinks and warps loop over the work, results unchanged).
   static std::vector<Tile> compiledTiles();
   void setTile(const Tile& tile);
   void setProfiling(bool on);
@@ -128,6 +141,9 @@ class Engine {
 
  private:
   struct State;
+  // gradientOnDevice's cell-specific part (cuda_engine.cu).
+  void layerGradient(const detail::Plan& plan, detail::BackwardArgs<Scalar>& a, double* grad);
+  void dilatedGradient(const detail::Plan& plan, detail::BackwardArgs<Scalar>& a, double* grad);
   std::unique_ptr<State> s_;
 };
 

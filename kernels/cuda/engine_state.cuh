@@ -39,6 +39,8 @@ struct Engine<Scalar>::State {
   DeviceBuffer<double> partials;
   // Per-site weights: every site's rows in the layout of the kernel about to run ([P][N][set stride]).
   DeviceBuffer<Scalar> site_rows;
+  // Dilated cell: the resident warps' rings and accumulators (DilatedMemory).
+  DeviceBuffer<Scalar> scratch;
   DeviceBuffer<int> mismatches;
   // flipRatioSumsOnDevice's blocks of flipped configurations and their log p.
   DeviceBuffer<std::uint8_t> flip_bits;
@@ -74,8 +76,11 @@ struct Engine<Scalar>::State {
     ++transfers.copies;
   }
 
-  int lda() const { return spec.hidden + 2; }
+  int lda() const { return net.keptRows(); }
   int ldd() const { return spec.hidden; }
+  // Parameter-set slices staged per set: every site's when per site, one otherwise (the dilated cell,
+  // whose shared rows are staged in global memory too).
+  int stagedSites() const { return net.per_site ? spec.n_sites : 1; }
   void record(int i) {
     if (profiling) VNA_CUDA(cudaEventRecord(events[i], stream));
   }
@@ -97,12 +102,19 @@ struct Engine<Scalar>::State {
       }
       a.net = net;
       detail::applyPlan(plan, a);
-      if (net.per_site) {
-        a.site_rows = site_rows.reserve(static_cast<std::size_t>(a.P) * spec.n_sites * plan.set_stride);
-        detail::launchStageForwardSites(plan, net, a.params, a.P, site_rows.data(), stream);
-      }
       profile.forward_plan = plan.describe();
-      detail::launchForward(plan, a, stream);
+      if (net.dilated()) {
+        a.site_rows = site_rows.reserve(static_cast<std::size_t>(a.P) * stagedSites() * plan.set_stride);
+        detail::launchStageDilated(plan, detail::Kernel::kForward, net, a.params, a.P, site_rows.data(), stream);
+        a.scratch = scratch.reserve(static_cast<std::size_t>(plan.blocks) * plan.warps_per_block * plan.scratch_per_warp);
+        detail::launchDilatedForward(plan, a, stream);
+      } else {
+        if (net.per_site) {
+          a.site_rows = site_rows.reserve(static_cast<std::size_t>(a.P) * spec.n_sites * plan.set_stride);
+          detail::launchStageForwardSites(plan, net, a.params, a.P, site_rows.data(), stream);
+        }
+        detail::launchForward(plan, a, stream);
+      }
     }
     if (keep) {
       kept_valid = true;

@@ -26,12 +26,6 @@ namespace detail {
 
 namespace {
 
-// b_i of a configuration packed 32 sites per word (the forward kernel's shared-memory copy).
-struct PackedBits {
-  const std::uint32_t* words;
-  __host__ __device__ unsigned operator()(int i) const { return (words[i / 32] >> (i % 32)) & 1u; }
-};
-
 // The weight W[i][t] of staged forward row `row` < forwardWeightRows at hidden unit i: vanilla, row
 // j·(d_h + 2) + t holds W_j[i][t]; tensorized, row (m·inputs + u)·d_h + t holds T_m[i][u·d_h + t].
 template <class Scalar>

@@ -1,5 +1,5 @@
 #pragma once
-// What the CUDA kernels of the vanilla engine share (forward_kernels.cu, backward_kernels.cu,
+// What the CUDA kernels of the engine share (forward_kernels.cu, backward_kernels.cu, dilated_kernels.cu,
 // launch_plan.cu, cuda_engine.cu): the compiled register tiles, vector access to shared memory in the
 // tiled row layout, and the kernels' argument blocks. Compiled by nvcc only (VNA_NATIVE_CUDA).
 #include <cuda_runtime.h>
@@ -32,6 +32,7 @@ namespace detail {
 
 constexpr int kWarpSize = 32;
 constexpr int kMaxWarpsPerBlock = 8;
+constexpr int kMaxLayers = 16;  // the dilated cell's depth: up to 2^16 sites
 constexpr unsigned kFullMask = 0xffffffffu;
 
 // The compiled register tiles (rows R × samples C). R sets the lanes per sample (n_ig = the power of
@@ -197,6 +198,32 @@ __device__ __forceinline__ void blendedProduct(const Scalar* w0, const Scalar* w
   }
 }
 
+// acc += Σ_t w_t x_t over `rows` tiled weight rows (row t at w + t·hpv) and the lane's samples' inputs
+// (row t at x + t·spw): the dilated cell's products (forward, and the backward input gradient).
+template <class Scalar, int R, int C>
+__device__ __forceinline__ void denseProduct(const Scalar* w, int hpv, int ig, int n_ig, const Scalar* x, int spw,
+                                             int rows, Scalar (&acc)[R][C]) {
+  // Four rows in flight, but one for tiles of 128 bytes or more: unrolled, they spill beside the
+  // dilated kernels' other live tiles (ptxas -warn-spills, sm_90).
+  constexpr int kUnroll = R * C * static_cast<int>(sizeof(Scalar)) >= 128 ? 1 : 4;
+#pragma unroll kUnroll
+  for (int t = 0; t < rows; ++t) {
+    Scalar wr[R], xc[C];
+    loadTiledRow<Scalar, R>(w + t * hpv, ig, n_ig, wr);
+    loadContiguous<Scalar, C>(x + t * spw, xc);
+#pragma unroll
+    for (int r = 0; r < R; ++r)
+#pragma unroll
+      for (int c = 0; c < C; ++c) acc[r][c] = fma(wr[r], xc[c], acc[r][c]);
+  }
+}
+
+// b_i of a configuration packed 32 sites per word (the forward kernels' copy, for the fused energy).
+struct PackedBits {
+  const std::uint32_t* words;
+  __host__ __device__ unsigned operator()(int i) const { return (words[i / 32] >> (i % 32)) & 1u; }
+};
+
 // ---------------------------------------------------------------- kernel arguments
 
 struct NetworkArgs {
@@ -215,6 +242,33 @@ struct NetworkArgs {
   const int* forward_slot = nullptr;   // [N]
   const int* backward_slot = nullptr;  // [N] (−1: no later reader, ∂h only from its own output)
   int forward_slots = 1, backward_slots = 0;
+  // Dilated cell (cell_dilated.hpp): L stacked layers, W_l [d_h][width_l] at layer_weight[l − 1] and
+  // c_l [d_h] at layer_bias[l − 1] (per site: slices of layer_*_site entries); 0 layers: not dilated.
+  int layers = 0;
+  int layer_weight[kMaxLayers] = {}, layer_bias[kMaxLayers] = {};
+  int layer_weight_site[kMaxLayers] = {}, layer_bias_site[kMaxLayers] = {};
+  __host__ __device__ bool dilated() const { return layers > 0; }
+  // Layer l (1-based) reads [h^1_{k-1}; onehot(b_{k-1})] (l = 1) or [h^l_{k-2^(l-1)}; h^(l-1)_k].
+  __host__ __device__ int layerWidth(int l) const { return l == 1 ? hidden + 2 : 2 * hidden; }
+  // Kept activation rows of a position: [h^1; 1 − b; b; h^2; ...; h^L] (dilated), [h; 1 − b; b] else.
+  __host__ __device__ int keptRows() const { return dilated() ? layers * hidden + 2 : hidden + 2; }
+  __host__ __device__ int layerRow(int l) const { return l == 1 ? 0 : hidden + 2 + (l - 2) * hidden; }
+  // Dilated staged rows. Forward, per layer: the rows t of W_l^T (width_l), then c_l; after layer L,
+  // U_1 − U_0 and d_1 − d_0. Backward, per layer: the rows i of W_l's look-back columns (d_h), then
+  // (l ≥ 2) of its lower-layer columns; after layer L, U_1 − U_0. Row l = L + 1: the output rows.
+  __host__ __device__ int dilatedForwardRow(int l) const {
+    return l == 1 ? 0 : hidden + 3 + (l - 2) * (2 * hidden + 1);
+  }
+  __host__ __device__ int dilatedBackwardRow(int l) const { return l == 1 ? 0 : hidden + (l - 2) * 2 * hidden; }
+  // Ring slots of the dilated sweeps: layer l keeps its last 2^(l−1) positions, 2^L − 1 slots in all.
+  __host__ __device__ static int ringSlot(int l, int k) {
+    const int span = 1 << (l - 1);
+    return span - 1 + (k & (span - 1));
+  }
+  __host__ __device__ int ringSlots() const { return (1 << layers) - 1; }
+  // Weight-gradient operands (∂pre buffers) of the dilated cell: 0, layer 1 at the cell of k − 1; for
+  // l ≥ 2, 2l − 3 at the cell of k − 2^(l−1) (look-back columns) and 2l − 2 at the cell of k (lower).
+  __host__ __device__ int dilatedOperands() const { return 2 * layers - 1; }
 
   // Staged weight rows before the output layer's. Forward: vanilla, per input j the rows t of W_j^T
   // (d_h + 2 each); tensorized, per (slot m, H tile u) the rows t of T_m[:, u·d_h + t]. Backward: vanilla,
@@ -226,9 +280,13 @@ struct NetworkArgs {
   __host__ __device__ int tensorRow(int m, int u) const { return (m * inputs + u) * hidden; }
   // Products per position and their operands: vanilla one per input; tensorized one per (input j, H
   // tile u), each with two weight rows per column (both slots, blended per sample by b_j).
-  __host__ __device__ int productsPerPosition() const { return tensorized ? inputs * inputs : inputs; }
+  __host__ __device__ int productsPerPosition() const {
+    return dilated() ? 2 * layers - 1 : tensorized ? inputs * inputs : inputs;
+  }
   // ∂pre buffers of the weight gradient: vanilla one per input; tensorized one per (j, u, b).
-  __host__ __device__ int gradientOperands() const { return tensorized ? 2 * inputs * inputs : inputs; }
+  __host__ __device__ int gradientOperands() const {
+    return dilated() ? dilatedOperands() : tensorized ? 2 * inputs * inputs : inputs;
+  }
 
   // The offsets of site i's slices (the shared blocks themselves when not per site).
   __host__ __device__ NetworkArgs atSite(int site) const {
@@ -238,6 +296,10 @@ struct NetworkArgs {
     s.bias_offset += site * bias_site;
     s.u_offset += site * u_site;
     s.d_offset += site * d_site;
+    for (int l = 0; l < layers; ++l) {
+      s.layer_weight[l] += site * layer_weight_site[l];
+      s.layer_bias[l] += site * layer_bias_site[l];
+    }
     return s;
   }
 };
@@ -265,6 +327,9 @@ struct ForwardArgs {
   Scalar* kept_probs = nullptr;  // [P][N][M]: p_up
   int lda = 0;
   HamiltonianPointers hamiltonian;  // in device memory (energies only)
+  // Dilated: each resident warp's rings (and packed bits) in global memory, scratch_per_warp Scalars.
+  Scalar* scratch = nullptr;
+  int scratch_per_warp = 0;
 };
 
 template <class Scalar>
@@ -284,13 +349,17 @@ struct BackwardArgs {
   // [P][N][M][ldd] each, at the cell of q: vanilla, dpre[j] = ∂pre of the position reading q through
   // input j; tensorized, dpre[(j·inputs + u)·2 + b] = ∂pre of the position k reading q as its H tile u,
   // where k's predecessor j has bit b (zero elsewhere: cleared before the kernel).
-  Scalar* dpre[8] = {};
+  // Dilated: dpre[o] for the operands of NetworkArgs::dilatedOperands (cleared before the kernel).
+  Scalar* dpre[2 * kMaxLayers] = {};
   int ldd = 0;
-  // [P][warps_per_set][partial_sites][2 hp + 1]: ∂c, ∂(U_1 − U_0), ∂(d_1 − d_0) (per site: one row per
-  // site, written after its position; shared: one row)
+  // [P][warps_per_set][partial_sites][partial_stride]: ∂c, ∂(U_1 − U_0), ∂(d_1 − d_0), each hp wide
+  // (dilated: ∂c_1 .. ∂c_L first; per site: one row per site, written after its position; shared: one row)
   double* partials = nullptr;
   int partial_stride = 0, partial_sites = 1;
   int* mismatches = nullptr;
+  // Dilated: each resident warp's ∂h rings, ∂pre staging and ∂c accumulators in global memory.
+  Scalar* scratch = nullptr;
+  int scratch_per_warp = 0;
 };
 
 }  // namespace detail

@@ -89,6 +89,15 @@ NetworkArgs networkShape(const NetworkSpec& spec, const SlotTables& slots) {
   net.d_site = static_cast<int>(spec.d_site);
   net.forward_slots = slots.forward_slots;
   net.backward_slots = slots.backward_slots;
+  net.layers = spec.layers;
+  for (int l = 0; l < spec.layers && l < kMaxLayers; ++l) {
+    net.layer_weight[l] = static_cast<int>(spec.layer_weight[l]);
+    net.layer_bias[l] = static_cast<int>(spec.layer_bias[l]);
+    if (net.per_site) {
+      net.layer_weight_site[l] = static_cast<int>(spec.layer_weight_site[l]);
+      net.layer_bias_site[l] = static_cast<int>(spec.layer_bias_site[l]);
+    }
+  }
   return net;
 }
 
@@ -124,6 +133,25 @@ SharedMemory backwardSharedMemory(const NetworkArgs& net, const TileGeometry& g)
   return m;
 }
 
+template <class Scalar>
+DilatedMemory dilatedMemory(const NetworkArgs& net, const TileGeometry& g, Kernel kind, bool energies) {
+  const int hpv = tiledRowLength<Scalar>(g.n_ig, g.rows), L = net.layers;
+  const bool forward = kind == Kernel::kForward;
+  const int rows = forward ? net.dilatedForwardRow(L + 1) + 2 : net.dilatedBackwardRow(L + 1) + 1;
+  const std::size_t slots = static_cast<std::size_t>(net.ringSlots());
+  std::size_t scratch;
+  if (forward) {
+    const int words = energies ? (net.n_sites + 31) / 32 : 0;
+    scratch = slots * (g.hp + 1) * g.spw * sizeof(Scalar) + static_cast<std::size_t>(g.spw) * words * 4;
+  } else {
+    scratch = (slots + 2) * g.hp * g.spw * sizeof(Scalar) + static_cast<std::size_t>(kWarpSize) * L * g.rows * 8;
+  }
+  DilatedMemory m;
+  m.set_stride = static_cast<int>(align16(static_cast<std::size_t>(rows) * hpv * sizeof(Scalar)) / sizeof(Scalar));
+  m.scratch_per_warp = static_cast<int>(align16(scratch) / sizeof(Scalar));
+  return m;
+}
+
 std::vector<Tile> compiledTiles() {
   std::vector<Tile> out;
 #define VNA_TILE_ENTRY(r, c) out.push_back(Tile{r, c, 0});
@@ -134,6 +162,7 @@ std::vector<Tile> compiledTiles() {
 
 template <class Scalar>
 std::string sharedMemoryProblem(const NetworkArgs& net, const cudaDeviceProp& prop) {
+  if (net.dilated()) return std::string();  // its rows and rings are in global memory
   // The smallest blocks: one warp, one sample per lane, two staged sets (a block may straddle two
   // parameter sets), energies on.
   std::size_t best = ~std::size_t(0);
@@ -185,14 +214,29 @@ bool Planner<Scalar>::evaluate(Kernel kind, int P, int M, bool energies, int war
   c.set_stride = m.set_stride;
   c.warp_bytes = m.warp_bytes;
   c.smem_bytes = m.bytes(net_.per_site ? 0 : c.sets_per_block, warps_per_block);
-  if (c.smem_bytes > prop_.sharedMemPerBlockOptin) return false;
   const void* fn = forward ? forwardKernelHandle<Scalar>(R, C) : backwardKernelHandle<Scalar>(R, C);
+  if (net_.dilated()) {
+    const DilatedMemory d = dilatedMemory<Scalar>(net_, g, kind, energies);
+    c.set_stride = d.set_stride;
+    c.scratch_per_warp = d.scratch_per_warp;
+    c.warp_bytes = c.smem_bytes = 0;
+    fn = dilatedKernelHandle<Scalar>(kind, R, C);
+  }
+  if (c.smem_bytes > prop_.sharedMemPerBlockOptin) return false;
   VNA_CUDA(cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                 static_cast<int>(prop_.sharedMemPerBlockOptin)));
   int blocks_per_sm = 0;
   VNA_CUDA(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks_per_sm, fn, warps_per_block * kWarpSize,
                                                          c.smem_bytes));
   if (blocks_per_sm == 0) return false;
+  if (net_.dilated()) {  // warps loop over the work: at most the resident blocks, within the scratch budget
+    const std::size_t block_scratch =
+        static_cast<std::size_t>(warps_per_block) * c.scratch_per_warp * sizeof(Scalar);
+    const std::int64_t resident = static_cast<std::int64_t>(blocks_per_sm) * prop_.multiProcessorCount;
+    const std::int64_t affordable =
+        std::max<std::int64_t>(1, static_cast<std::int64_t>(scratch_budget_ / block_scratch));
+    c.blocks = static_cast<int>(std::min<std::int64_t>(c.blocks, std::min(resident, affordable)));
+  }
   // Cost model (relative; calibrated on the GPU with tools/bench): per warp and position, the GEMM
   // issues R·C FMAs and (chunks of R + vectors of C) shared loads per input column, plus the logit,
   // draw and bookkeeping. An SM partition issues one instruction per cycle; one warp alone reaches
@@ -200,9 +244,11 @@ bool Planner<Scalar>::evaluate(Kernel kind, int P, int M, bool energies, int war
   // shared memory: counted 4 times a shared load (an uncalibrated guess: no GPU run yet), which favours
   // tiles with more samples per lane (each weight row read serves C samples). The tensorized cell's
   // products load both slots' rows (blended per sample).
-  const double weight_loads =
-      RowTiling<Scalar, R>::chunks() * (net_.per_site ? 4.0 : 1.0) * (net_.tensorized ? 2.0 : 1.0);
-  const double loads = weight_loads + (C * static_cast<int>(sizeof(Scalar)) + 15) / 16;
+  // The dilated cell reads every weight row and its rings from global memory (counted the same way).
+  const double weight_loads = RowTiling<Scalar, R>::chunks() * (net_.per_site || net_.dilated() ? 4.0 : 1.0) *
+                              (net_.tensorized ? 2.0 : 1.0);
+  const double ring_loads = net_.dilated() ? 4.0 : 1.0;
+  const double loads = weight_loads + ring_loads * ((C * static_cast<int>(sizeof(Scalar)) + 15) / 16);
   const double per_position = static_cast<double>(products) * hidden * (R * C + loads) * (forward ? 1.0 : 2.0) +
                               12.0 * R * C + 8.0 * C * std::log2(static_cast<double>(g.n_ig)) +
                               120.0 * ((C + g.n_ig - 1) / g.n_ig);
@@ -266,6 +312,8 @@ template SharedMemory forwardSharedMemory<float>(const NetworkArgs&, const TileG
 template SharedMemory forwardSharedMemory<double>(const NetworkArgs&, const TileGeometry&, bool);
 template SharedMemory backwardSharedMemory<float>(const NetworkArgs&, const TileGeometry&);
 template SharedMemory backwardSharedMemory<double>(const NetworkArgs&, const TileGeometry&);
+template DilatedMemory dilatedMemory<float>(const NetworkArgs&, const TileGeometry&, Kernel, bool);
+template DilatedMemory dilatedMemory<double>(const NetworkArgs&, const TileGeometry&, Kernel, bool);
 template std::string sharedMemoryProblem<float>(const NetworkArgs&, const cudaDeviceProp&);
 template std::string sharedMemoryProblem<double>(const NetworkArgs&, const cudaDeviceProp&);
 template class Planner<float>;

@@ -25,6 +25,7 @@ struct Plan {
   int set_stride = 0;     // Scalars per staged parameter set
   int sets_per_block = 1;
   std::size_t warp_bytes = 0, smem_bytes = 0;
+  int scratch_per_warp = 0;  // dilated: Scalars of global scratch per resident warp
   double estimate = 0;  // model cost (relative units)
   std::string describe() const {
     return "tile " + std::to_string(rows) + "x" + std::to_string(samples) + ", " + std::to_string(n_ig) +
@@ -33,6 +34,7 @@ struct Plan {
   }
 };
 
+enum class Kernel { kForward = 0, kBackward = 1 };
 
 // Predecessor bookkeeping on the host: who reads each position, and the ring slots of both sweeps.
 struct SlotTables {
@@ -70,13 +72,23 @@ SharedMemory forwardSharedMemory(const NetworkArgs& net, const TileGeometry& g, 
 template <class Scalar>
 SharedMemory backwardSharedMemory(const NetworkArgs& net, const TileGeometry& g);
 
+// Dilated cell: the staged rows of a parameter set (or site) in global memory, and each resident warp's
+// global scratch (forward: the rings [2^L − 1][hp + 1][spw] and, with energies, the packed bits;
+// backward: the ∂h rings [2^L − 1][hp][spw], the ∂pre staging [2][hp][spw] and the lanes' ∂c_l [32][L][R]
+// in double), both in Scalars and 16-byte aligned. No shared memory.
+struct DilatedMemory {
+  int set_stride = 0, scratch_per_warp = 0;
+};
+template <class Scalar>
+DilatedMemory dilatedMemory(const NetworkArgs& net, const TileGeometry& g, Kernel kind, bool energies);
+// At most this much global scratch per dilated launch: the grid is capped and warps loop over the work.
+constexpr std::size_t kDilatedScratchBudget = std::size_t(256) << 20;
+
 std::vector<Tile> compiledTiles();
 
 // Empty when the network fits `prop` with some compiled tile (one warp per block); else why not.
 template <class Scalar>
 std::string sharedMemoryProblem(const NetworkArgs& net, const cudaDeviceProp& prop);
-
-enum class Kernel { kForward = 0, kBackward = 1 };
 
 // Chooses (and caches per call shape) the plan of each launch.
 template <class Scalar>
@@ -86,6 +98,11 @@ class Planner {
   Planner(const NetworkArgs& net, const cudaDeviceProp& prop) : net_(net), prop_(prop) {}
   Plan choose(Kernel kind, int P, int M, bool energies);
   void force(const Tile& tile);  // tile.rows == 0: free choice
+  // The dilated kernels' global scratch per launch (default kDilatedScratchBudget; at least one block).
+  void setScratchBudget(std::size_t bytes) {
+    scratch_budget_ = bytes;
+    plans_.clear();
+  }
 
  private:
   template <int R, int C>
@@ -93,6 +110,7 @@ class Planner {
   NetworkArgs net_;
   cudaDeviceProp prop_{};
   Tile forced_;
+  std::size_t scratch_budget_ = kDilatedScratchBudget;
   std::map<std::tuple<int, int, int, int>, Plan> plans_;  // (kind, P, M, energies) -> plan
 };
 
@@ -112,7 +130,8 @@ template <class Scalar>
 void applyPlan(const Plan& plan, ForwardArgs<Scalar>& a) {
   applyTile(plan, plan.sets_per_block, sizeof(Scalar), a);
   a.sets_per_block = plan.sets_per_block;
-  a.ring_scalars = a.net.forward_slots * (plan.hp + 1) * plan.spw;
+  a.ring_scalars = (a.net.dilated() ? a.net.ringSlots() : a.net.forward_slots) * (plan.hp + 1) * plan.spw;
+  a.scratch_per_warp = plan.scratch_per_warp;
   a.m_pad = (a.M + plan.samples - 1) / plan.samples * plan.samples;
 }
 template <class Scalar>
@@ -120,7 +139,8 @@ void applyPlan(const Plan& plan, BackwardArgs<Scalar>& a) {
   applyTile(plan, 1, sizeof(Scalar), a);
   a.warps_per_set = (a.M + plan.spw - 1) / plan.spw;
   a.blocks_per_set = (a.warps_per_set + plan.warps_per_block - 1) / plan.warps_per_block;
-  a.partial_stride = 2 * plan.hp + 1;
+  a.partial_stride = ((a.net.dilated() ? a.net.layers : 1) + 1) * plan.hp + 1;
+  a.scratch_per_warp = plan.scratch_per_warp;
   a.partial_sites = a.net.per_site ? a.net.n_sites : 1;
 }
 
@@ -142,6 +162,20 @@ void launchStageBackwardSites(const Plan& plan, const NetworkArgs& net, const Sc
                               cudaStream_t stream);
 template <class Scalar>
 const void* forwardKernelHandle(int rows, int samples);
+// dilated_kernels.cu: the same for the dilated cell. Its staged rows (every set's, per site every
+// site's) are written by launchStageDilated into dst [P][sites][plan.set_stride] before each kernel.
+template <class Scalar>
+const void* dilatedKernelHandle(Kernel kind, int rows, int samples);
+template <class Scalar>
+void launchDilatedForward(const Plan& plan, const ForwardArgs<Scalar>& a, cudaStream_t stream);
+template <class Scalar>
+void launchDilatedBackward(const Plan& plan, const BackwardArgs<Scalar>& a, cudaStream_t stream);
+template <class Scalar>
+void launchStageDilated(const Plan& plan, Kernel kind, const NetworkArgs& net, const Scalar* params, int P,
+                        Scalar* dst, cudaStream_t stream);
+template <class Scalar>
+void launchAssembleDilatedGradient(const BackwardArgs<Scalar>& a, const Scalar* weight_grad, double* grad,
+                                   cudaStream_t stream);
 template <class Scalar>
 const void* backwardKernelHandle(int rows, int samples);
 

@@ -1,4 +1,4 @@
-// What only the native CUDA backend has: its placement on the GPU and the fallback of other cells,
+// What only the native CUDA backend has: its placement on the GPU for every cell,
 // every compiled register tile against the Kokkos backend, and end to end (`vna anneal` on both
 // backends). The checks every backend must pass (exactness, batch independence, gradients, energies,
 // agreement with the Kokkos backend, the network service) are written once in tests/engine and
@@ -83,40 +83,20 @@ class CudaBackend : public ::testing::Test {
   void SetUp() override { VNA_REQUIRE_GPU(); }
 };
 
-TEST_F(CudaBackend, RunsVanillaAndTensorizedCellsOnTheGpu) {
-  for (CellKind cell : {CellKind::kVanilla1d, CellKind::kVanilla2d, CellKind::kTensorized1d, CellKind::kTensorized2d}) {
+TEST_F(CudaBackend, RunsEveryCellOnTheGpu) {
+  for (CellKind cell : {CellKind::kVanilla1d, CellKind::kVanilla2d, CellKind::kTensorized1d, CellKind::kTensorized2d,
+                        CellKind::kDilated1d}) {
     RnnEngine<float> engine(configOf(cell, 40, Lattice::square(16, 16), Backend::kCuda));
     EXPECT_EQ(engine.backend(), Backend::kCuda);
     EXPECT_EQ(engine.backendDescription().rfind("cuda (", 0), 0u) << engine.backendDescription();
   }
 }
 
-// Cells without CUDA kernels run on the Kokkos path, say so, and give the Kokkos results exactly.
-TEST_F(CudaBackend, OtherCellsFallBackToKokkos) {
-  for (CellKind cell : {CellKind::kDilated1d}) {
-    const Lattice lattice = Lattice::square(4, 4);
-    RnnEngine<double> cuda_engine(configOf(cell, 8, lattice, Backend::kCuda));
-    RnnEngine<double> kokkos_engine(configOf(cell, 8, lattice, Backend::kKokkos));
-    EXPECT_EQ(cuda_engine.backend(), Backend::kKokkos);
-    EXPECT_NE(cuda_engine.backendDescription().find("no " + cellKindName(cell) + " kernels"), std::string::npos)
-        << cuda_engine.backendDescription();
-    auto params = initialParams<double>(cuda_engine.layout(), 2, 5, 1.0);
-    BitsView a("a", 2, 20, 16), b("b", 2, 20, 16);
-    DoubleView la("la", 2, 20), lb("lb", 2, 20);
-    cuda_engine.sample(Space(), params, streams(2), SampleCounters{3, 1, 0}, a, la);
-    kokkos_engine.sample(Space(), params, streams(2), SampleCounters{3, 1, 0}, b, lb);
-    // Origin: the same implementation runs both.
-    EXPECT_EQ(siteAgreement(a, b), 1.0);
-    for (int p = 0; p < 2; ++p)
-      for (int s = 0; s < 20; ++s) EXPECT_EQ(la(p, s), lb(p, s));
-  }
-}
-
 // Every compiled tile draws the Kokkos backend's samples (up to float rounding, as above), with shared
-// and with per-site weights (staged per tile in a different layout), for both cells with CUDA kernels.
+// and with per-site weights (staged per tile in a different layout), for the 2D cells and the dilated one.
 TEST_F(CudaBackend, EveryTileAgreesWithKokkos) {
   const Lattice lattice = Lattice::square(6, 6);
-  for (CellKind cell : {CellKind::kVanilla2d, CellKind::kTensorized2d}) {
+  for (CellKind cell : {CellKind::kVanilla2d, CellKind::kTensorized2d, CellKind::kDilated1d}) {
     for (WeightSharing sharing : {WeightSharing::kShared, WeightSharing::kPerSite}) {
       RnnEngine<float> cpu(configOf(cell, 40, lattice, Backend::kKokkos, sharing));
       const int P = 2, M = 40, N = 36;
@@ -197,6 +177,8 @@ TEST_F(CudaBackend, VcaTracesAgree) {
   checkVcaTracesAgree("vanilla2d", "{cell: vanilla2d, hidden: 20, seed: 3, precision: float}");
   checkVcaTracesAgree("tensorized2d_per_site",
                       "{cell: tensorized2d, hidden: 20, seed: 3, precision: float, weight_sharing: false}");
+  checkVcaTracesAgree("dilated1d_per_site",
+                      "{cell: dilated1d, hidden: 20, seed: 3, precision: float, weight_sharing: false}");
 }
 
 }  // namespace

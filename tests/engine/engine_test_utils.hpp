@@ -26,8 +26,8 @@ inline void PrintTo(Backend backend, std::ostream* os) { *os << backendName(back
 namespace vna::test {
 
 // One test source, every backend present (as Cabana and ArborX instantiate their tests): kokkos
-// always, cuda in builds with the CUDA backend. Cells the CUDA kernels do not cover run on the Kokkos
-// path when cuda is asked for (backend_registry.hpp), so the same checks cover the fallback.
+// always, cuda in builds with the CUDA backend (which covers every cell; a network it cannot run, e.g.
+// rows beyond the device's shared memory, would run on the Kokkos path, backend_registry.hpp).
 inline std::vector<Backend> testedBackends() {
   std::vector<Backend> b = {Backend::kKokkos};
   if (cudaBackendBuilt()) b.push_back(Backend::kCuda);

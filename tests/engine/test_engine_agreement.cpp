@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <random>
 #include <vector>
 
@@ -30,7 +31,9 @@ struct Case {
 // with a hidden size that fills no tile exactly, and a chain; the last two and an EA-sized one (10×10,
 // d_h = 40) with per-site weights (the CUDA kernels read those from global memory per position). The
 // same for the tensorized cells (the CUDA kernels blend each sample's weights by its predecessors'
-// bits); the 10×10 per-site tensorized2d network is the paper's EA ansatz.
+// bits); the 10×10 per-site tensorized2d network is the paper's EA ansatz. The dilated cell (rings and
+// weights in global memory on CUDA) shared and per site, with a hidden size that fills no tile, and
+// the paper's SK ansatz (N = 100: 7 layers, d_h = 40, per site).
 std::vector<Case> agreementCases() {
   const WeightSharing per_site = WeightSharing::kPerSite;
   return {{"vanilla2d_L16_h40", CellKind::kVanilla2d, 40, Lattice::square(16, 16)},
@@ -44,7 +47,10 @@ std::vector<Case> agreementCases() {
           {"tensorized1d_chain30_h20", CellKind::kTensorized1d, 20, Lattice::chain(30)},
           {"tensorized2d_7x5_h13_per_site", CellKind::kTensorized2d, 13, Lattice::square(7, 5), per_site},
           {"tensorized1d_chain30_h20_per_site", CellKind::kTensorized1d, 20, Lattice::chain(30), per_site},
-          {"tensorized2d_10x10_h40_per_site", CellKind::kTensorized2d, 40, Lattice::square(10, 10), per_site}};
+          {"tensorized2d_10x10_h40_per_site", CellKind::kTensorized2d, 40, Lattice::square(10, 10), per_site},
+          {"dilated1d_chain30_h20", CellKind::kDilated1d, 20, Lattice::chain(30)},
+          {"dilated1d_chain30_h13_per_site", CellKind::kDilated1d, 13, Lattice::chain(30), per_site},
+          {"dilated1d_sk100_h40_per_site", CellKind::kDilated1d, 40, Lattice::chain(100), per_site}};
 }
 
 EngineConfig configOn(Backend backend, const Case& c) {
@@ -119,6 +125,7 @@ double referenceError(const Case& c, const Kokkos::View<Scalar**, Kokkos::Layout
 template <class Scalar>
 void checkSamplesAgree(Backend backend, const Case& c, int P, int M) {
   RnnEngine<Scalar> tested(configOn(backend, c)), reference(configOn(Backend::kKokkos, c));
+  ASSERT_EQ(tested.backend(), backend) << c.name << ": " << tested.backendDescription();  // no silent fallback
   const int N = c.lattice.numSites();
   auto params = test::makeParams<Scalar>(test::initialSets(tested.layout(), P, 11, 2.0));
   const std::vector<std::uint32_t> ids = streamIds(P, 7);
@@ -156,6 +163,7 @@ TEST_P(EngineAgreement, SamplesAgreeWithKokkosDouble) {
 template <class Scalar>
 void checkLogProbAgrees(Backend backend, const Case& c, int P, int M) {
   RnnEngine<Scalar> tested(configOn(backend, c)), reference(configOn(Backend::kKokkos, c));
+  ASSERT_EQ(tested.backend(), backend) << c.name << ": " << tested.backendDescription();  // no silent fallback
   const int N = c.lattice.numSites();
   auto params = test::makeParams<Scalar>(test::initialSets(tested.layout(), P, 12, 2.0));
   const std::vector<std::uint32_t> ids = streamIds(P, 0);
@@ -184,6 +192,7 @@ TEST_P(EngineAgreement, LogProbAgreesWithKokkos) {
 template <class Scalar>
 void checkGradientAgrees(Backend backend, const Case& c, int P, int M, double tolerance) {
   RnnEngine<Scalar> tested(configOn(backend, c)), reference(configOn(Backend::kKokkos, c));
+  ASSERT_EQ(tested.backend(), backend) << c.name << ": " << tested.backendDescription();  // no silent fallback
   const int N = c.lattice.numSites();
   const std::size_t n = tested.numParams();
   auto params = test::makeParams<Scalar>(test::initialSets(tested.layout(), P, 13, 2.0));
@@ -232,6 +241,41 @@ TEST_P(EngineAgreement, GradientAgreesWithKokkos) {
   for (const Case& c : agreementCases()) {
     checkGradientAgrees<float>(backend(), c, 2, 100, 1e-4);
     checkGradientAgrees<double>(backend(), c, 2, 45, 1e-10);
+  }
+}
+
+// Origin: the dilated CUDA kernels' grid is capped by a scratch budget (VNA_CUDA_SCRATCH_MIB; 0: one
+// block), and then each warp loops over several work items; every item's arithmetic is the same, so
+// samples, log p and the gradient are identical to the last bit (on Kokkos the variable is ignored).
+TEST_P(EngineAgreement, ScratchBudgetLeavesDilatedResultsUnchanged) {
+  const Case c{"dilated1d_chain40_h20_per_site", CellKind::kDilated1d, 20, Lattice::chain(40), WeightSharing::kPerSite};
+  const int P = 3, M = 150, N = 40;
+  struct Run {
+    test::BitsView bits;
+    test::DoubleView logp, grad;
+  };
+  auto run = [&](const char* budget) {
+    if (budget != nullptr) setenv("VNA_CUDA_SCRATCH_MIB", budget, 1);
+    RnnEngine<double> engine(configOn(backend(), c));
+    unsetenv("VNA_CUDA_SCRATCH_MIB");
+    auto params = test::makeParams<double>(test::initialSets(engine.layout(), P, 17, 2.0));
+    Run r{test::BitsView("bits", P, M, N), test::DoubleView("logp", P, M),
+          test::DoubleView("grad", P, engine.numParams())};
+    test::DoubleView weights("weights", P, M);
+    for (int p = 0; p < P; ++p)
+      for (int s = 0; s < M; ++s) weights(p, s) = std::sin(1.0 + p * M + s) / M;
+    engine.sample(Space(), params, test::makeStreams(streamIds(P, 3)), SampleCounters{9, 2, 0}, r.bits, r.logp,
+                  Activations::kKeep);
+    engine.gradient(Space(), params, r.bits, weights, r.grad);
+    return r;
+  };
+  const Run free = run(nullptr), capped = run("0");
+  for (int p = 0; p < P; ++p) {
+    for (int s = 0; s < M; ++s) {
+      ASSERT_TRUE(sameSample(free.bits, capped.bits, p, s)) << "set " << p << " sample " << s;
+      EXPECT_EQ(free.logp(p, s), capped.logp(p, s));
+    }
+    for (std::size_t j = 0; j < free.grad.extent(1); ++j) EXPECT_EQ(free.grad(p, j), capped.grad(p, j)) << j;
   }
 }
 

@@ -349,7 +349,15 @@ int main(int argc, char** argv) {
               50, WeightSharing::kPerSite, CellKind::kTensorized2d);
     benchStep("VCA step L=10, 25 replicas together, tensorized2d per site", 10, 25, LossMode::kClassical,
               Backend::kCuda, "report", 20, WeightSharing::kPerSite, CellKind::kTensorized2d);
+    // The paper's SK ansatz at N = 100 (dilated1d per site, 7 layers; the network costs the same on a
+    // 10×10 Newman-Moore lattice, whose energies are cheaper than SK's).
+    benchStep("VCA step N=100, 1 replica, dilated1d per site", 10, 1, LossMode::kClassical, Backend::kCuda, "report",
+              50, WeightSharing::kPerSite, CellKind::kDilated1d);
+    benchStep("VCA step N=100, 25 replicas together, dilated1d per site", 10, 25, LossMode::kClassical,
+              Backend::kCuda, "report", 20, WeightSharing::kPerSite, CellKind::kDilated1d);
     if (cpu) {
+      benchStep("VCA step N=100, 1 replica, dilated1d per site, Kokkos host backend", 10, 1, LossMode::kClassical,
+                Backend::kKokkos, "", 3, WeightSharing::kPerSite, CellKind::kDilated1d);
       benchStep("VCA step L=10, 1 replica, tensorized2d per site, Kokkos host backend", 10, 1, LossMode::kClassical,
                 Backend::kKokkos, "", 3, WeightSharing::kPerSite, CellKind::kTensorized2d);
       benchStep("VCA step L=16, 1 replica, Kokkos host backend", 16, 1, LossMode::kClassical, Backend::kKokkos, "", 3);

@@ -145,6 +145,7 @@ void runGridErased(unsigned blocks, unsigned threads, std::size_t smem, void (*c
       f.state.thread_idx = dim3(t);
       f.state.block_idx = dim3(b);
       f.state.block_dim = dim3(threads);
+      f.state.grid_dim = dim3(blocks);
       ++run.warp_live[t / kWarp];
       f.stack = run.stacks[t];
       getcontext(&f.context);

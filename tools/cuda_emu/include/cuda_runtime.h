@@ -41,7 +41,7 @@ namespace vna {
 namespace emu {
 
 struct ThreadState {
-  dim3 thread_idx, block_idx, block_dim;
+  dim3 thread_idx, block_idx, block_dim, grid_dim;
 };
 const ThreadState& current();
 unsigned char* dynamicShared();
@@ -87,6 +87,7 @@ struct Launch {
 #define threadIdx (::vna::emu::current().thread_idx)
 #define blockIdx (::vna::emu::current().block_idx)
 #define blockDim (::vna::emu::current().block_dim)
+#define gridDim (::vna::emu::current().grid_dim)
 
 inline void __syncthreads() { ::vna::emu::syncThreads(); }
 inline void __syncwarp(unsigned = 0xffffffffu) { ::vna::emu::syncWarp(); }
