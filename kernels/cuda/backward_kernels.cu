@@ -120,16 +120,7 @@ __device__ __forceinline__ void vanillaInputGradient(const NetworkArgs& net, con
     for (int r = 0; r < R; ++r)
 #pragma unroll
       for (int c = 0; c < C; ++c) acc[r][c] = Scalar(0);
-#pragma unroll 4
-    for (int i = 0; i < hidden; ++i) {
-      Scalar wr[R], xc[C];
-      loadTiledRow<Scalar, R>(wt + i * hpv, ig, n_ig, wr);
-      loadContiguous<Scalar, C>(staging_k + i * spw + s_off, xc);
-#pragma unroll
-      for (int r = 0; r < R; ++r)
-#pragma unroll
-        for (int c = 0; c < C; ++c) acc[r][c] = fma(wr[r], xc[c], acc[r][c]);
-    }
+    denseProduct<Scalar, R, C>(wt, hpv, ig, n_ig, staging_k + s_off, spw, hidden, acc);
     addToRing<Scalar, R, C>(ring + __ldg(net.backward_slot + q) * slot_size + s_off, ig, spw, acc);
   }
 }
@@ -255,21 +246,8 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) backwardKerne
       rows = a.site_rows + (static_cast<std::size_t>(p) * N + site_k) * a.set_stride;
       loadTiledRow<Scalar, R>(rows + udiff_row, ig, n_ig, udiff);
     }
-    // ∂(w log p(b))/∂δ = w (b − p_up), computed by the sample's owner and shared with its lanes.
-    Scalar gd_own[C];
-#pragma unroll
-    for (int c = 0; c < C; ++c) {
-      gd_own[c] = Scalar(0);
-      if (owner[c] && valid[c]) {
-        const Scalar b = a.acts[(cell0 + c) * a.lda + hidden + 1];
-        gd_own[c] = static_cast<Scalar>(weight[c]) * (b - a.probs[cell0 + c]);
-        grad_d += static_cast<double>(gd_own[c]);
-        if ((a.bits[(static_cast<std::size_t>(p) * a.M + s0 + c) * N + site_k] != 0) != (b > Scalar(0.5))) ++mismatches;
-      }
-    }
     Scalar gd[C];
-#pragma unroll
-    for (int c = 0; c < C; ++c) gd[c] = __shfl_sync(kFullMask, gd_own[c], sg * n_ig + (c & (n_ig - 1)));
+    outputGradient<Scalar, C>(a, p, s0, cell0, site_k, owner, valid, weight, sg, n_ig, grad_d, mismatches, gd);
 
     // Tensorized: the predecessors' bits b_j of the lane's samples select the slots.
     bool bj[2][C];

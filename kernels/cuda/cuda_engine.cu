@@ -329,7 +329,8 @@ void Engine<Scalar>::dilatedGradient(const detail::Plan& plan, detail::BackwardA
   const int N = s.spec.n_sites, hidden = s.spec.hidden, P = a.P, M = a.M, n = net.n_params;
   a.site_rows = s.site_rows.reserve(static_cast<std::size_t>(P) * s.stagedSites() * plan.set_stride);
   detail::launchStageDilated(plan, detail::Kernel::kBackward, net, a.params, P, s.site_rows.data(), s.stream);
-  a.scratch = s.scratch.reserve(static_cast<std::size_t>(plan.blocks) * plan.warps_per_block * plan.scratch_per_warp);
+  a.scratch =
+      s.scratch.reserve(static_cast<std::size_t>(plan.blocks) * plan.warps_per_block * plan.scratch_per_warp);
   s.record(2);
   detail::launchDilatedBackward(plan, a, s.stream);
   s.record(3);

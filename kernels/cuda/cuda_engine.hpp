@@ -1,13 +1,13 @@
 #pragma once
 // The native CUDA engine for every RNN cell (vanilla1d/2d, tensorized1d/2d, dilated1d; shared or per-site
-// weights): the batched sample /
-// logProb / gradient of RnnEngine (rnn_engine.hpp) as fused CUDA kernels plus cuBLAS. This header is
-// plain C++ with raw pointers, so that nvcc never compiles Kokkos and the Kokkos side never needs CUDA
-// headers; RnnEngine reaches it through cuda_backend.cpp. Files: forward_kernels.cu and
-// backward_kernels.cu (the kernels), dilated_kernels.cu (the dilated cell's), launch_plan.cu (tiles, shared-memory footprints, plans),
-// cuda_engine.cu (construction, device-resident calls), staging.cu (host-memory calls). Design and costs: doc/performance.md,
-// "CUDA backend"; the random-stream and probability formulas are sampling_rule.hpp's, shared with
-// the Kokkos backend, so both draw the same samples for the same seeds (up to float rounding).
+// weights): the batched sample / logProb / gradient of RnnEngine (rnn_engine.hpp) as fused CUDA kernels
+// plus cuBLAS. This header is plain C++ with raw pointers, so that nvcc never compiles Kokkos and the
+// Kokkos side never needs CUDA headers; RnnEngine reaches it through cuda_backend.cpp. Files:
+// forward_kernels.cu and backward_kernels.cu (the kernels), dilated_kernels.cu (the dilated cell's),
+// launch_plan.cu (tiles, shared-memory and scratch footprints, plans), cuda_engine.cu (construction,
+// device-resident calls), staging.cu (host-memory calls). Design and costs: doc/performance.md, "CUDA
+// backend"; the random-stream and probability formulas are sampling_rule.hpp's, shared with the
+// Kokkos backend, so both draw the same samples for the same seeds (up to float rounding).
 //
 // Layouts are those of RnnEngine: params [P][n_params], bits [P][M][N] (by site), logp / energies /
 // weights [P][M], grad [P][n_params] (double).

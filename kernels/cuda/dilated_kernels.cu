@@ -22,6 +22,10 @@ namespace detail {
 
 namespace {
 
+// Weight rows in flight per product: one for tiles of 128 bytes or more (denseProduct).
+template <class Scalar, int R, int C>
+constexpr int kUnroll = R * C * static_cast<int>(sizeof(Scalar)) >= 128 ? 1 : 4;
+
 // The staged value of row `row` at hidden unit `unit` (NetworkArgs::dilatedForwardRow and
 // dilatedBackwardRow say which row holds what).
 template <class Scalar, bool Forward>
@@ -139,7 +143,7 @@ __device__ void dilatedForwardWarp(const ForwardArgs<Scalar>& a, std::int64_t wa
       const int q = k - (1 << (l - 1));
       if (q >= 0) {  // W_l[:, :d_h] h^l_q (a missing predecessor contributes zeros)
         const Scalar* x = ring + NetworkArgs::ringSlot(l, q) * slot_size + s_off;
-        denseProduct<Scalar, R, C>(Wl, hpv, ig, n_ig, x, spw, hidden, acc);
+        denseProduct<Scalar, R, C, kUnroll<Scalar, R, C>>(Wl, hpv, ig, n_ig, x, spw, hidden, acc);
         if (l == 1) {  // the one-hot columns: exactly W_1[i][d_h + b_q]
           Scalar bq[C], w0[R], w1[R];
           loadContiguous<Scalar, C>(x + hp * spw, bq);
@@ -152,7 +156,7 @@ __device__ void dilatedForwardWarp(const ForwardArgs<Scalar>& a, std::int64_t wa
         }
       }
       if (l >= 2)  // W_l[:, d_h:] h^(l−1)_k
-        denseProduct<Scalar, R, C>(Wl + static_cast<std::size_t>(hidden) * hpv, hpv, ig, n_ig,
+        denseProduct<Scalar, R, C, kUnroll<Scalar, R, C>>(Wl + static_cast<std::size_t>(hidden) * hpv, hpv, ig, n_ig,
                                    ring + NetworkArgs::ringSlot(l - 1, k) * slot_size + s_off, spw, hidden, acc);
       __syncwarp();  // every lane has read slot(l, q): h^l_k takes its place
 
@@ -181,33 +185,8 @@ __device__ void dilatedForwardWarp(const ForwardArgs<Scalar>& a, std::int64_t wa
 #pragma unroll
       for (int c = 0; c < C; ++c) part[c] += __shfl_xor_sync(kFullMask, part[c], offset);
     }
-    Scalar* bit_row = ring + NetworkArgs::ringSlot(1, k) * slot_size + hp * spw + s_off;
-#pragma unroll
-    for (int c = 0; c < C; ++c) {
-      if (!owner[c]) continue;
-      const Scalar delta = part[c] + ddiff;
-      const Scalar t = expMinusAbs(delta);
-      const Scalar p_up = probabilityUp(delta, t);
-      const std::size_t sample = static_cast<std::size_t>(p) * a.M + s0 + c;
-      bool bit;
-      if (a.sampling)
-        bit = drawBit(u[c], p_up);
-      else
-        bit = valid[c] && a.bits_in[sample * N + site] != 0;
-      const Scalar b = bit ? Scalar(1) : Scalar(0);
-      lp[c] += static_cast<double>(logProbabilityOf(delta, t, b));
-      bit_row[c] = b;
-      if (valid[c]) {
-        if (a.bits_out != nullptr) a.bits_out[sample * N + site] = bit ? 1 : 0;
-        if (a.kept_acts != nullptr) {
-          const std::size_t cell = (static_cast<std::size_t>(p) * N + k) * a.M + s0 + c;
-          a.kept_probs[cell] = p_up;
-          a.kept_acts[cell * a.lda + hidden] = Scalar(1) - b;
-          a.kept_acts[cell * a.lda + hidden + 1] = b;
-        }
-        if (a.packed_words > 0 && bit) packed[(s_off + c) * a.packed_words + site / 32] |= 1u << (site % 32);
-      }
-    }
+    emitBits<Scalar, C>(a, p, s0, k, site, owner, valid, u, part, ddiff, lp,
+                        ring + NetworkArgs::ringSlot(1, k) * slot_size + hp * spw + s_off, packed, s_off);
     __syncwarp();  // b_k is visible to the next position
   }
 
@@ -279,7 +258,8 @@ __device__ void dilatedBackwardWarp(const BackwardArgs<Scalar>& a, int p, int wa
 
   Scalar zero[R][C];
   setTile(zero, Scalar(0));
-  for (int slot = 0; slot < a.net.ringSlots(); ++slot) storeTile<Scalar, R, C>(ring + slot * slot_size + s_off, ig, spw, zero);
+  for (int slot = 0; slot < a.net.ringSlots(); ++slot)
+    storeTile<Scalar, R, C>(ring + slot * slot_size + s_off, ig, spw, zero);
   for (int e = 0; e < L * R; ++e) grad_c[e] = 0.0;
 
   bool valid[C], owner[C];
@@ -304,21 +284,8 @@ __device__ void dilatedBackwardWarp(const BackwardArgs<Scalar>& a, int p, int wa
     const Scalar* rows = set_rows + static_cast<std::size_t>(per_site ? site_k : 0) * a.set_stride;
     Scalar udiff[R];
     loadTiledRow<Scalar, R>(rows + static_cast<std::size_t>(out_row) * hpv, ig, n_ig, udiff);
-    // ∂(w log p(b))/∂δ = w (b − p_up), computed by the sample's owner and shared with its lanes.
-    Scalar gd_own[C];
-#pragma unroll
-    for (int c = 0; c < C; ++c) {
-      gd_own[c] = Scalar(0);
-      if (owner[c] && valid[c]) {
-        const Scalar b = a.acts[(cell0 + c) * a.lda + hidden + 1];
-        gd_own[c] = static_cast<Scalar>(weight[c]) * (b - a.probs[cell0 + c]);
-        grad_d += static_cast<double>(gd_own[c]);
-        if ((a.bits[(static_cast<std::size_t>(p) * a.M + s0 + c) * N + site_k] != 0) != (b > Scalar(0.5))) ++mismatches;
-      }
-    }
     Scalar gd[C];
-#pragma unroll
-    for (int c = 0; c < C; ++c) gd[c] = __shfl_sync(kFullMask, gd_own[c], sg * n_ig + (c & (n_ig - 1)));
+    outputGradient<Scalar, C>(a, p, s0, cell0, site_k, owner, valid, weight, sg, n_ig, grad_d, mismatches, gd);
 
     Scalar lower[R][C];  // ∂h^(l−1)_k from layer l, carried to the next layer down
     setTile(lower, Scalar(0));
@@ -362,12 +329,13 @@ __device__ void dilatedBackwardWarp(const BackwardArgs<Scalar>& a, int p, int wa
       const Scalar* Wl = rows + static_cast<std::size_t>(a.net.dilatedBackwardRow(l)) * hpv;
       Scalar acc[R][C];
       setTile(acc, Scalar(0));
-      if (q >= 0) denseProduct<Scalar, R, C>(Wl, hpv, ig, n_ig, staged + s_off, spw, hidden, acc);
+      if (q >= 0)
+        denseProduct<Scalar, R, C, kUnroll<Scalar, R, C>>(Wl, hpv, ig, n_ig, staged + s_off, spw, hidden, acc);
       storeTile<Scalar, R, C>(tile, ig, spw, acc);  // ∂h^l_q so far (lane-private tile: no barrier)
       if (l >= 2) {
         setTile(lower, Scalar(0));
-        denseProduct<Scalar, R, C>(Wl + static_cast<std::size_t>(hidden) * hpv, hpv, ig, n_ig, staged + s_off, spw,
-                                   hidden, lower);
+        denseProduct<Scalar, R, C, kUnroll<Scalar, R, C>>(Wl + static_cast<std::size_t>(hidden) * hpv, hpv, ig,
+                                                          n_ig, staged + s_off, spw, hidden, lower);
       }
       // No second barrier: the next layer stages into the other buffer.
     }

@@ -106,7 +106,8 @@ struct Engine<Scalar>::State {
       if (net.dilated()) {
         a.site_rows = site_rows.reserve(static_cast<std::size_t>(a.P) * stagedSites() * plan.set_stride);
         detail::launchStageDilated(plan, detail::Kernel::kForward, net, a.params, a.P, site_rows.data(), stream);
-        a.scratch = scratch.reserve(static_cast<std::size_t>(plan.blocks) * plan.warps_per_block * plan.scratch_per_warp);
+        a.scratch =
+            scratch.reserve(static_cast<std::size_t>(plan.blocks) * plan.warps_per_block * plan.scratch_per_warp);
         detail::launchDilatedForward(plan, a, stream);
       } else {
         if (net.per_site) {

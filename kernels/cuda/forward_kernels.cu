@@ -100,16 +100,7 @@ __device__ __forceinline__ void vanillaProducts(const NetworkArgs& net, const Sc
     if (q < 0) continue;
     const Scalar* x = ring + static_cast<std::size_t>(__ldg(net.forward_slot + q)) * slot_rows * spw + s_off;
     const Scalar* wt = W + static_cast<std::size_t>(j) * in * hpv;
-#pragma unroll 4
-    for (int t = 0; t < hidden; ++t) {
-      Scalar wr[R], xc[C];
-      loadTiledRow<Scalar, R>(wt + t * hpv, ig, n_ig, wr);
-      loadContiguous<Scalar, C>(x + t * spw, xc);
-#pragma unroll
-      for (int r = 0; r < R; ++r)
-#pragma unroll
-        for (int c = 0; c < C; ++c) acc[r][c] = fma(wr[r], xc[c], acc[r][c]);
-    }
+    denseProduct<Scalar, R, C>(wt, hpv, ig, n_ig, x, spw, hidden, acc);
     // The one-hot columns: exactly W_j[i][d_h + b] of the predecessor's bit b.
     Scalar bq[C], w0[R], w1[R];
     loadContiguous<Scalar, C>(x + hp * spw, bq);
@@ -258,32 +249,7 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) forwardKernel
 #pragma unroll
       for (int c = 0; c < C; ++c) part[c] += __shfl_xor_sync(kFullMask, part[c], offset);
     }
-#pragma unroll
-    for (int c = 0; c < C; ++c) {
-      if (!owner[c]) continue;
-      const Scalar delta = part[c] + ddiff;
-      const Scalar t = expMinusAbs(delta);
-      const Scalar p_up = probabilityUp(delta, t);
-      const std::size_t sample = static_cast<std::size_t>(p) * a.M + s0 + c;
-      bool bit;
-      if (a.sampling)
-        bit = drawBit(u[c], p_up);
-      else
-        bit = valid[c] && a.bits_in[sample * N + site] != 0;
-      const Scalar b = bit ? Scalar(1) : Scalar(0);
-      lp[c] += static_cast<double>(logProbabilityOf(delta, t, b));
-      out[hp * spw + c] = b;
-      if (valid[c]) {
-        if (a.bits_out != nullptr) a.bits_out[sample * N + site] = bit ? 1 : 0;
-        if (a.kept_acts != nullptr) {
-          const std::size_t cell = (static_cast<std::size_t>(p) * N + k) * a.M + s0 + c;
-          a.kept_probs[cell] = p_up;
-          a.kept_acts[cell * a.lda + hidden] = Scalar(1) - b;
-          a.kept_acts[cell * a.lda + hidden + 1] = b;
-        }
-        if (a.packed_words > 0 && bit) packed[(s_off + c) * a.packed_words + site / 32] |= 1u << (site % 32);
-      }
-    }
+    emitBits<Scalar, C>(a, p, s0, k, site, owner, valid, u, part, ddiff, lp, out + hp * spw, packed, s_off);
     __syncwarp();  // h(k) and b(k) are visible to the next position
   }
 

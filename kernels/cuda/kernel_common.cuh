@@ -199,14 +199,14 @@ __device__ __forceinline__ void blendedProduct(const Scalar* w0, const Scalar* w
 }
 
 // acc += Σ_t w_t x_t over `rows` tiled weight rows (row t at w + t·hpv) and the lane's samples' inputs
-// (row t at x + t·spw): the dilated cell's products (forward, and the backward input gradient).
-template <class Scalar, int R, int C>
+// (row t at x + t·spw): the vanilla and dilated cells' products (forward, and the backward input
+// gradient).
+// Unroll: the rows in flight (the vanilla kernels 4; the dilated ones 1 for tiles of 128 bytes or more,
+// which unrolled spill beside their other live tiles: ptxas -warn-spills, sm_90).
+template <class Scalar, int R, int C, int Unroll = 4>
 __device__ __forceinline__ void denseProduct(const Scalar* w, int hpv, int ig, int n_ig, const Scalar* x, int spw,
                                              int rows, Scalar (&acc)[R][C]) {
-  // Four rows in flight, but one for tiles of 128 bytes or more: unrolled, they spill beside the
-  // dilated kernels' other live tiles (ptxas -warn-spills, sm_90).
-  constexpr int kUnroll = R * C * static_cast<int>(sizeof(Scalar)) >= 128 ? 1 : 4;
-#pragma unroll kUnroll
+#pragma unroll Unroll
   for (int t = 0; t < rows; ++t) {
     Scalar wr[R], xc[C];
     loadTiledRow<Scalar, R>(w + t * hpv, ig, n_ig, wr);
@@ -361,6 +361,70 @@ struct BackwardArgs {
   Scalar* scratch = nullptr;
   int scratch_per_warp = 0;
 };
+
+// ---------------------------------------------------------------- the output layer of both sweeps
+
+// Position k's draw (sampling) or teacher-forced bit for the lane's owned samples, from its logit
+// part[c] + (d_1 − d_0): log p accumulated in lp, the bit written to bit_row[c] (the ring's bit row at
+// the lane's samples) and, for valid samples, to bits_out, the kept activations (rows d_h and d_h + 1:
+// 1 − b, b) and probabilities, and the packed bits of the fused energy.
+template <class Scalar, int C>
+__device__ __forceinline__ void emitBits(const ForwardArgs<Scalar>& a, int p, int s0, int k, int site,
+                                         const bool (&owner)[C], const bool (&valid)[C], const float (&u)[C],
+                                         const Scalar (&part)[C], Scalar ddiff, double (&lp)[C], Scalar* bit_row,
+                                         std::uint32_t* packed, int s_off) {
+  const int N = a.net.n_sites, hidden = a.net.hidden;
+#pragma unroll
+  for (int c = 0; c < C; ++c) {
+    if (!owner[c]) continue;
+    const Scalar delta = part[c] + ddiff;
+    const Scalar t = expMinusAbs(delta);
+    const Scalar p_up = probabilityUp(delta, t);
+    const std::size_t sample = static_cast<std::size_t>(p) * a.M + s0 + c;
+    bool bit;
+    if (a.sampling)
+      bit = drawBit(u[c], p_up);
+    else
+      bit = valid[c] && a.bits_in[sample * N + site] != 0;
+    const Scalar b = bit ? Scalar(1) : Scalar(0);
+    lp[c] += static_cast<double>(logProbabilityOf(delta, t, b));
+    bit_row[c] = b;
+    if (valid[c]) {
+      if (a.bits_out != nullptr) a.bits_out[sample * N + site] = bit ? 1 : 0;
+      if (a.kept_acts != nullptr) {
+        const std::size_t cell = (static_cast<std::size_t>(p) * N + k) * a.M + s0 + c;
+        a.kept_probs[cell] = p_up;
+        a.kept_acts[cell * a.lda + hidden] = Scalar(1) - b;
+        a.kept_acts[cell * a.lda + hidden + 1] = b;
+      }
+      if (a.packed_words > 0 && bit) packed[(s_off + c) * a.packed_words + site / 32] |= 1u << (site % 32);
+    }
+  }
+}
+
+// gd[c] = ∂(w log p(b))/∂δ = w (b − p_up) of the lane's samples at position k (cell0: the cell of its
+// first sample), computed by each sample's owner (which adds it to grad_d and counts bits that differ
+// from the kept ones) and shared with its lanes.
+template <class Scalar, int C>
+__device__ __forceinline__ void outputGradient(const BackwardArgs<Scalar>& a, int p, int s0, std::size_t cell0,
+                                               int site_k, const bool (&owner)[C], const bool (&valid)[C],
+                                               const double (&weight)[C], int sg, int n_ig, double& grad_d,
+                                               int& mismatches, Scalar (&gd)[C]) {
+  Scalar gd_own[C];
+#pragma unroll
+  for (int c = 0; c < C; ++c) {
+    gd_own[c] = Scalar(0);
+    if (owner[c] && valid[c]) {
+      const Scalar b = a.acts[(cell0 + c) * a.lda + a.net.hidden + 1];
+      gd_own[c] = static_cast<Scalar>(weight[c]) * (b - a.probs[cell0 + c]);
+      grad_d += static_cast<double>(gd_own[c]);
+      if ((a.bits[(static_cast<std::size_t>(p) * a.M + s0 + c) * a.net.n_sites + site_k] != 0) != (b > Scalar(0.5)))
+        ++mismatches;
+    }
+  }
+#pragma unroll
+  for (int c = 0; c < C; ++c) gd[c] = __shfl_sync(kFullMask, gd_own[c], sg * n_ig + (c & (n_ig - 1)));
+}
 
 }  // namespace detail
 }  // namespace cuda
