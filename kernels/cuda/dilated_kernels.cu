@@ -12,6 +12,7 @@
 // through a double-buffered staging area, the lower layer's ∂h carried in registers, ∂c_l accumulated
 // per lane in global scratch; the weight gradients are 2L − 1 cuBLAS products over (position, sample)
 // (cuda_engine.cu), assembled with the rest by assembleDilatedGradientKernel.
+#include "core/error.hpp"
 #include "cuda/cuda_check.hpp"
 #include "cuda/kernel_common.cuh"
 #include "cuda/launch_plan.cuh"
@@ -427,13 +428,20 @@ __global__ void assembleDilatedGradientKernel(NetworkArgs net, int P, int warps_
 
 }  // namespace
 
+// The backward kernel is not built for tiles of 256 bytes (8 × 4 in double): beside its other live
+// tiles they spill (ptxas -warn-spills, sm_90); the planner takes another tile.
+template <class Scalar, int R, int C>
+constexpr bool kBackwardBuilt = R * C * static_cast<int>(sizeof(Scalar)) < 256;
+
 template <class Scalar>
 const void* dilatedKernelHandle(Kernel kind, int rows, int samples) {
   const void* fn = nullptr;
   withTile(rows, samples, [&](auto r, auto c) {
     constexpr int R = decltype(r)::value, C = decltype(c)::value;
-    fn = kind == Kernel::kForward ? reinterpret_cast<const void*>(&dilatedForwardKernel<Scalar, R, C>)
-                                  : reinterpret_cast<const void*>(&dilatedBackwardKernel<Scalar, R, C>);
+    if (kind == Kernel::kForward)
+      fn = reinterpret_cast<const void*>(&dilatedForwardKernel<Scalar, R, C>);
+    else if constexpr (kBackwardBuilt<Scalar, R, C>)
+      fn = reinterpret_cast<const void*>(&dilatedBackwardKernel<Scalar, R, C>);
   });
   return fn;
 }
@@ -450,8 +458,12 @@ void launchDilatedForward(const Plan& plan, const ForwardArgs<Scalar>& a, cudaSt
 template <class Scalar>
 void launchDilatedBackward(const Plan& plan, const BackwardArgs<Scalar>& a, cudaStream_t stream) {
   withTile(plan.rows, plan.samples, [&](auto r, auto c) {
-    VNA_LAUNCH(plan.blocks, plan.warps_per_block * kWarpSize, 0, stream,
-               dilatedBackwardKernel<Scalar, decltype(r)::value, decltype(c)::value>)(a);
+    constexpr int R = decltype(r)::value, C = decltype(c)::value;
+    if constexpr (kBackwardBuilt<Scalar, R, C>)
+      VNA_LAUNCH(plan.blocks, plan.warps_per_block * kWarpSize, 0, stream, dilatedBackwardKernel<Scalar, R, C>)(a);
+    else
+      throw Error("cuda::Engine: the dilated backward kernel is not built for tile " + std::to_string(R) + "x" +
+                  std::to_string(C));
   });
   VNA_CUDA(cudaGetLastError());
 }

@@ -221,6 +221,7 @@ bool Planner<Scalar>::evaluate(Kernel kind, int P, int M, bool energies, int war
     c.scratch_per_warp = d.scratch_per_warp;
     c.warp_bytes = c.smem_bytes = 0;
     fn = dilatedKernelHandle<Scalar>(kind, R, C);
+    if (fn == nullptr) return false;  // a tile its backward kernel is not built for
   }
   if (c.smem_bytes > prop_.sharedMemPerBlockOptin) return false;
   VNA_CUDA(cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize,
