@@ -329,22 +329,14 @@ __global__ void assembleGradientKernel(NetworkArgs net, int P, int warps_per_set
   const std::int64_t idx = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (idx >= static_cast<std::int64_t>(P) * net.n_params) return;
   const int p = static_cast<int>(idx / net.n_params), j = static_cast<int>(idx % net.n_params);
-  const int hidden = net.hidden, sites = net.per_site ? net.n_sites : 1;
-  int site = 0, local = 0;
-  // Whether j lies in the block [sites][slice] at offset; then its site and index within the slice.
+  const int hidden = net.hidden;
+  GradientEntry e{net, p, j, warps_per_set, partial_stride, partials};
   auto in_block = [&](int offset, int per_site_slice, int shared_size) {
-    const int slice = net.per_site ? per_site_slice : shared_size;
-    if (j < offset || j >= offset + sites * slice) return false;
-    site = (j - offset) / slice;
-    local = (j - offset) % slice;
-    return true;
+    return e.inBlock(offset, per_site_slice, shared_size);
   };
-  auto sum = [&](int entry) {
-    double s = 0.0;
-    for (int w = 0; w < warps_per_set; ++w)
-      s += partials[((static_cast<std::size_t>(p) * warps_per_set + w) * sites + site) * partial_stride + entry];
-    return s;
-  };
+  auto sum = [&](int entry) { return e.partialSum(entry); };
+  const int& site = e.site;
+  const int& local = e.local;
   double value = 0.0;
   if (in_block(net.bias_offset, net.bias_site, hidden)) {
     value = sum(local);

@@ -374,21 +374,14 @@ __global__ void assembleDilatedGradientKernel(NetworkArgs net, int P, int warps_
   const std::int64_t idx = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (idx >= static_cast<std::int64_t>(P) * net.n_params) return;
   const int p = static_cast<int>(idx / net.n_params), j = static_cast<int>(idx % net.n_params);
-  const int hidden = net.hidden, N = net.n_sites, sites = net.per_site ? N : 1, L = net.layers;
-  int site = 0, local = 0;
+  const int hidden = net.hidden, N = net.n_sites, L = net.layers;
+  GradientEntry e{net, p, j, warps_per_set, partial_stride, partials};
   auto in_block = [&](int offset, int per_site_slice, int shared_size) {
-    const int slice = net.per_site ? per_site_slice : shared_size;
-    if (j < offset || j >= offset + sites * slice) return false;
-    site = (j - offset) / slice;
-    local = (j - offset) % slice;
-    return true;
+    return e.inBlock(offset, per_site_slice, shared_size);
   };
-  auto sum = [&](int entry) {
-    double s = 0.0;
-    for (int w = 0; w < warps_per_set; ++w)
-      s += partials[((static_cast<std::size_t>(p) * warps_per_set + w) * sites + site) * partial_stride + entry];
-    return s;
-  };
+  auto sum = [&](int entry) { return e.partialSum(entry); };
+  const int& site = e.site;
+  const int& local = e.local;
   const std::size_t block = static_cast<std::size_t>(hidden) * (hidden + 2);
   auto product = [&](int operand, int position, int rows, int i, int t) {
     return static_cast<double>(

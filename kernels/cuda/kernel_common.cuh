@@ -362,6 +362,33 @@ struct BackwardArgs {
   int scratch_per_warp = 0;
 };
 
+// ---------------------------------------------------------------- gradient assembly
+
+// Entry j of parameter set p in the assembly kernels: inBlock says whether j lies in the block
+// [sites][slice] at offset (slice: per_site_slice per site, shared_size when shared) and then sets its
+// site and index within the slice; partialSum adds entry `entry` of that site's partial rows over the
+// set's warps (fixed order: deterministic).
+struct GradientEntry {
+  const NetworkArgs& net;
+  int p, j, warps_per_set, partial_stride;
+  const double* partials;
+  int site = 0, local = 0;
+  __device__ int sites() const { return net.per_site ? net.n_sites : 1; }
+  __device__ bool inBlock(int offset, int per_site_slice, int shared_size) {
+    const int slice = net.per_site ? per_site_slice : shared_size;
+    if (j < offset || j >= offset + sites() * slice) return false;
+    site = (j - offset) / slice;
+    local = (j - offset) % slice;
+    return true;
+  }
+  __device__ double partialSum(int entry) const {
+    double s = 0.0;
+    for (int w = 0; w < warps_per_set; ++w)
+      s += partials[((static_cast<std::size_t>(p) * warps_per_set + w) * sites() + site) * partial_stride + entry];
+    return s;
+  }
+};
+
 // ---------------------------------------------------------------- the output layer of both sweeps
 
 // Position k's draw (sampling) or teacher-forced bit for the lane's owned samples, from its logit
