@@ -18,6 +18,10 @@ same description are measured against the best that any of them found (and "reac
 that). Writes PNG and PDF; --table also prints the comparison as a Markdown table (median [band], P(GS) = fraction of
 instances whose row reached E0, median wall seconds per row from /campaign/timing/row_seconds).
 
+Beside the PNG and PDF it writes OUT.json, the plotted arrays (what --json prints): a FILE ending in .json
+is read back as such curves, drawn as saved (no longer re-referenced to another file's best found), so a
+figure and its table can be redrawn, and extended by new campaigns, after the campaign files are gone.
+
   tools/plot_residual.py ea.campaign.h5 ea_shared.campaign.h5 --labels "per site" shared --table"""
 import argparse
 import json
@@ -36,11 +40,16 @@ def _strings(values):
     return [v.decode() if isinstance(v, bytes) else str(v) for v in values]
 
 
+def _is_saved(path):
+    return path.endswith(".json")
+
+
 def best_found_energies(paths):
     """{instance description: E0} over the instances that some file measures against its best found
-    energy: the exact ground energy where another file has it, else the lowest of the files' best."""
+    energy: the exact ground energy where another file has it, else the lowest of the files' best.
+    Saved curves (.json) carry no instances and take no part."""
     best, exact = {}, {}
-    for path in paths:
+    for path in (p for p in paths if not _is_saved(p)):
         with h5py.File(path, "r") as f:
             inst = f["campaign/instances"]
             for desc, origin, e0 in zip(_strings(inst["description"][()]), _strings(inst["ground_truth_origin"][()]),
@@ -131,6 +140,28 @@ def residual_curves(path, low=25.0, high=75.0, quantity="residual_energy_per_spi
     return out
 
 
+def curves_json(d):
+    """d as JSON text, NaN written as null."""
+    def arrays(c):
+        return {q: [None if not np.isfinite(v) else float(v) for v in arr] for q, arr in c.items()}
+    return json.dumps({k: ({m: arrays(c) for m, c in v.items()} if k == "curves" else v) for k, v in d.items()})
+
+
+def load_curves(path, low, high, quantity):
+    """Curves saved by this tool (OUT.json or --json), their arrays as numpy with NaN for null; they must
+    have been made for the same quantity and band."""
+    with open(path) as f:
+        d = json.load(f)
+    if (d["quantity"], d["low"], d["high"]) != (quantity, low, high):
+        raise ValueError(f"{path}: saved for {d['quantity']} with the band {d['low']:g}-{d['high']:g} %, "
+                         f"not {quantity} with {low:g}-{high:g} %")
+    counts = ("zeros", "instances")  # integers, as residual_curves makes them
+    d["curves"] = {m: {q: np.array(arr, dtype=int) if q in counts else
+                       np.array([np.nan if v is None else v for v in arr], dtype=float) for q, arr in c.items()}
+                   for m, c in d["curves"].items()}
+    return d
+
+
 NETWORK_METHODS = ("vca", "vqa")  # the methods whose rows depend on the ansatz
 
 
@@ -138,25 +169,29 @@ def combined_curves(paths, low=25.0, high=75.0, quantity="residual_energy_per_sp
     """residual_curves of every file, their methods in one dict, instances without exact ground truth
     measured against the best any file found (best_found_energies). With labels (one per file, naming the
     ansatz variant) VCA and VQA are named "vca (label)", and any other method whose name repeats; without,
-    a name met again is labelled with its file's stem."""
+    a name met again is labelled with its file's stem. Saved curves (.json) keep their saved names, a label
+    or stem added only where a name repeats."""
     if labels is not None and len(labels) != len(paths):
         raise ValueError(f"{len(labels)} label(s) for {len(paths)} file(s)")
     out = None
     best_found = best_found_energies(paths) if len(paths) > 1 else None
     for k, path in enumerate(paths):
-        d = residual_curves(path, low, high, quantity, best_found)
+        saved = _is_saved(path)
+        d = load_curves(path, low, high, quantity) if saved else residual_curves(path, low, high, quantity, best_found)
         if out is None:
             out = {**d, "curves": {}, "methods": []}
         else:
             out["best_found_instances"] += d["best_found_instances"]
-        suffix = labels[k] if labels is not None else os.path.basename(path).removesuffix(".h5")
+        stem = os.path.basename(path).removesuffix(".json" if saved else ".h5")
+        suffix = labels[k] if labels is not None else stem
         for name, c in d["curves"].items():
-            labelled = labels is not None and name in NETWORK_METHODS
+            labelled = labels is not None and name in NETWORK_METHODS and not saved
             key = f"{name} ({suffix})" if labelled or name in out["curves"] else name
             out["curves"][key] = c
             out["methods"].append(key)
-    if best_found:
-        out["best_found_instances"] = len(best_found)  # distinct instances, not one count per file
+    if best_found:  # distinct instances, not one count per file (saved curves keep their own count)
+        out["best_found_instances"] = len(best_found) + sum(
+            load_curves(p, low, high, quantity)["best_found_instances"] for p in paths if _is_saved(p))
     return out
 
 
@@ -225,7 +260,8 @@ def _draw(ax, d, x_kind, what):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("files", nargs="+", metavar="file", help="HDF5 file(s) written by `vna campaign`")
+    ap.add_argument("files", nargs="+", metavar="file",
+                    help="HDF5 file(s) written by `vna campaign`, or curves saved by this tool (.json)")
     ap.add_argument("--out", help="output path without extension (default: first FILE without .h5 + _residual)")
     ap.add_argument("--band", nargs=2, type=float, default=[25.0, 75.0], metavar=("LOW", "HIGH"),
                     help="percentiles of the band (default 25 75)")
@@ -242,12 +278,15 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.labels and len(args.labels) != len(args.files):
         ap.error(f"--labels: {len(args.labels)} label(s) for {len(args.files)} file(s)")
-    out = args.out or args.files[0].removesuffix(".h5") + "_residual"
+    out = args.out or args.files[0].removesuffix(".json" if _is_saved(args.files[0]) else ".h5") + "_residual"
+    for path in args.files:
+        if os.path.exists(path) and os.path.exists(f"{out}.json") and os.path.samefile(path, f"{out}.json"):
+            ap.error(f"{path} is an input and would be the output {out}.json: give another --out")
     quantity = "min_residual_energy_per_spin" if args.min else "residual_energy_per_spin"
     try:
         d = combined_curves(args.files, args.band[0], args.band[1], quantity, args.labels)
-    except (KeyError, OSError) as e:
-        sys.exit(f"{' '.join(args.files)}: not a finished `vna campaign` result ({e})")
+    except (KeyError, OSError, ValueError) as e:
+        sys.exit(f"{' '.join(args.files)}: not a finished `vna campaign` result or saved curves ({e})")
 
     fig, axes = plt.subplots(1, len(args.x), figsize=(6.4 * len(args.x), 4.6), squeeze=False)
     what = "min E" if args.min else "<E>"
@@ -258,13 +297,15 @@ def main(argv=None):
     fig.tight_layout()
     for ext in ("png", "pdf"):
         fig.savefig(f"{out}.{ext}", dpi=130)
+    text = curves_json(d)
+    with open(f"{out}.json.tmp", "w") as f:  # temporary file + rename: never half a record
+        f.write(text + "\n")
+    os.replace(f"{out}.json.tmp", f"{out}.json")
     if args.json:
-        print(json.dumps({k: ({m: {q: [None if not np.isfinite(v) else float(v) for v in arr]
-                                   for q, arr in c.items()} for m, c in v.items()} if k == "curves" else v)
-                          for k, v in d.items()}))
+        print(text)
     if args.table:
         print(markdown_table(d), end="")
-    print(f"wrote {out}.png and {out}.pdf", file=sys.stderr if args.json or args.table else sys.stdout)
+    print(f"wrote {out}.png, {out}.pdf and {out}.json", file=sys.stderr if args.json or args.table else sys.stdout)
 
 
 if __name__ == "__main__":

@@ -331,6 +331,35 @@ class PlotResidualTest(ToolTest):
                     np.testing.assert_array_equal(d["curves"][f"{m} (b)"][key], d["curves"][m][key],
                                                   err_msg=f"{quantity} {m} {key}")
 
+    def test_saved_curves_redraw_the_figure(self):
+        # OUT.json holds the plotted arrays: read back, they equal the file's curves (NaN where the
+        # file has none), give the same table, and combine with a campaign file as a second file would.
+        pr = import_tool("plot_residual")
+        pr.main([Files.campaign, "--out", self.out("saved")])
+        saved = self.out("saved.json")
+        d = pr.residual_curves(Files.campaign)
+        back = pr.combined_curves([saved])
+        self.assertEqual(back["methods"], d["methods"])
+        for name, c in d["curves"].items():
+            for q, arr in c.items():
+                np.testing.assert_array_equal(back["curves"][name][q], arr, err_msg=f"{name} {q}")
+                self.assertEqual(back["curves"][name][q].dtype.kind, np.asarray(arr).dtype.kind, f"{name} {q}")
+        self.assertEqual(pr.markdown_table(back), pr.markdown_table(d))
+        both = pr.combined_curves([saved, Files.campaign])
+        self.assertEqual(both["methods"], pr.combined_curves([Files.campaign, Files.campaign])["methods"])
+        pr.main([saved, "--out", self.out("redrawn")])
+        check_outputs(self, self.out("redrawn"))
+        with open(saved) as f, open(self.out("redrawn.json")) as g:
+            self.assertEqual(f.read(), g.read())
+        # Saved for another quantity or band: refused, not drawn as if comparable.
+        with self.assertRaises(ValueError):
+            pr.combined_curves([saved], quantity="min_residual_energy_per_spin")
+        with self.assertRaises(ValueError):
+            pr.combined_curves([saved], low=10.0, high=90.0)
+        # An input is never an output.
+        with self.assertRaises(SystemExit):
+            pr.main([saved, "--out", self.out("saved")])
+
     def test_table_equals_the_file(self):
         # P(GS) is the fraction of instances whose row reached E0, the time the median of
         # /campaign/timing/row_seconds: both read here from the rows.
