@@ -395,11 +395,7 @@ void launchBackward(const Plan& plan, const BackwardArgs<Scalar>& a, cudaStream_
 template <class Scalar>
 void launchAssembleGradient(const BackwardArgs<Scalar>& a, const Scalar* weight_grad, double* grad,
                             cudaStream_t stream) {
-  const std::int64_t entries = static_cast<std::int64_t>(a.P) * a.net.n_params;
-  const int threads = 256;
-  VNA_LAUNCH(static_cast<unsigned>((entries + threads - 1) / threads), threads, 0, stream,
-             assembleGradientKernel<Scalar>)(a.net, a.P, a.warps_per_set, a.partials, a.partial_stride, a.hp,
-                                             weight_grad, grad);
+  launchGradientAssembly(assembleGradientKernel<Scalar>, a, weight_grad, grad, stream);
   VNA_CUDA(cudaGetLastError());
 }
 

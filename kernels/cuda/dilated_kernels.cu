@@ -121,13 +121,7 @@ __device__ void dilatedForwardWarp(const ForwardArgs<Scalar>& a, std::int64_t wa
     loadTiledRow<Scalar, R>(W + static_cast<std::size_t>(out_row) * hpv, ig, n_ig, udiff);
     const Scalar ddiff = W[static_cast<std::size_t>(out_row + 1) * hpv];
     float u[C];
-    if (a.sampling) {
-#pragma unroll
-      for (int c = 0; c < C; ++c)
-        u[c] = owner[c] ? samplingUniform(a.key, static_cast<std::uint32_t>(k),
-                                          a.first_sample + static_cast<std::uint32_t>(s0 + c), stream, a.step)
-                        : 1.0f;
-    }
+    if (a.sampling) positionUniforms(a, k, s0, stream, owner, u);
     Scalar part[C];
 #pragma unroll
     for (int c = 0; c < C; ++c) part[c] = Scalar(0);
@@ -481,11 +475,7 @@ void launchStageDilated(const Plan& plan, Kernel kind, const NetworkArgs& net, c
 template <class Scalar>
 void launchAssembleDilatedGradient(const BackwardArgs<Scalar>& a, const Scalar* weight_grad, double* grad,
                                    cudaStream_t stream) {
-  const std::int64_t entries = static_cast<std::int64_t>(a.P) * a.net.n_params;
-  const int threads = 256;
-  VNA_LAUNCH(static_cast<unsigned>((entries + threads - 1) / threads), threads, 0, stream,
-             assembleDilatedGradientKernel<Scalar>)(a.net, a.P, a.warps_per_set, a.partials, a.partial_stride, a.hp,
-                                                    weight_grad, grad);
+  launchGradientAssembly(assembleDilatedGradientKernel<Scalar>, a, weight_grad, grad, stream);
   VNA_CUDA(cudaGetLastError());
 }
 

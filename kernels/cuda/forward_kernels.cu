@@ -206,13 +206,7 @@ __global__ void __launch_bounds__(kMaxWarpsPerBlock* kWarpSize, 1) forwardKernel
       loadOutputRows<Scalar, R>(W, weight_rows, hpv, ig, n_ig, bias, udiff, ddiff);
     }
     float u[C];
-    if (a.sampling) {
-#pragma unroll
-      for (int c = 0; c < C; ++c)
-        u[c] = owner[c] ? samplingUniform(a.key, static_cast<std::uint32_t>(k),
-                                          a.first_sample + static_cast<std::uint32_t>(s0 + c), stream, a.step)
-                        : 1.0f;
-    }
+    if (a.sampling) positionUniforms(a, k, s0, stream, owner, u);
     Scalar acc[R][C];
 #pragma unroll
     for (int r = 0; r < R; ++r)

@@ -391,6 +391,29 @@ struct GradientEntry {
 
 // ---------------------------------------------------------------- the output layer of both sweeps
 
+// Position k's uniforms of the lane's owned samples (1 where it owns none): the counter-based draw of
+// sampling_rule.hpp, so every backend draws the same bits.
+template <class Scalar, int C>
+__device__ __forceinline__ void positionUniforms(const ForwardArgs<Scalar>& a, int k, int s0, std::uint32_t stream,
+                                                 const bool (&owner)[C], float (&u)[C]) {
+#pragma unroll
+  for (int c = 0; c < C; ++c)
+    u[c] = owner[c] ? samplingUniform(a.key, static_cast<std::uint32_t>(k),
+                                      a.first_sample + static_cast<std::uint32_t>(s0 + c), stream, a.step)
+                    : 1.0f;
+}
+
+// One thread per entry of the P gradients (an assembly kernel: assembleGradientKernel, the dilated one).
+template <class Scalar, class Kernel>
+void launchGradientAssembly(Kernel kernel, const BackwardArgs<Scalar>& a, const Scalar* weight_grad, double* grad,
+                            cudaStream_t stream) {
+  const std::int64_t entries = static_cast<std::int64_t>(a.P) * a.net.n_params;
+  const int threads = 256;
+  VNA_LAUNCH(static_cast<unsigned>((entries + threads - 1) / threads), threads, 0, stream, kernel)(
+      a.net, a.P, a.warps_per_set, a.partials, a.partial_stride, a.hp, weight_grad, grad);
+}
+
+
 // Position k's draw (sampling) or teacher-forced bit for the lane's owned samples, from its logit
 // part[c] + (d_1 − d_0): log p accumulated in lp, the bit written to bit_row[c] (the ring's bit row at
 // the lane's samples) and, for valid samples, to bits_out, the kept activations (rows d_h and d_h + 1:
