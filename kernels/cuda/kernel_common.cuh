@@ -413,7 +413,6 @@ void launchGradientAssembly(Kernel kernel, const BackwardArgs<Scalar>& a, const 
       a.net, a.P, a.warps_per_set, a.partials, a.partial_stride, a.hp, weight_grad, grad);
 }
 
-
 // Position k's draw (sampling) or teacher-forced bit for the lane's owned samples, from its logit
 // part[c] + (d_1 − d_0): log p accumulated in lp, the bit written to bit_row[c] (the ring's bit row at
 // the lane's samples) and, for valid samples, to bits_out, the kept activations (rows d_h and d_h + 1:
