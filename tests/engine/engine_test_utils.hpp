@@ -10,12 +10,14 @@
 #include <cstdlib>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "backend_registry.hpp"
 #include "rnn_engine.hpp"
 #ifdef VNA_HAVE_CUDA
 #include "cuda/cuda_device.hpp"
+#include "cuda/cuda_engine.hpp"
 #endif
 
 namespace vna {
@@ -40,7 +42,8 @@ inline std::string backendTestName(const ::testing::TestParamInfo<Backend>& info
 // (VNA_CUDA_TILE=5,1): the tile's rows set how the output logit is summed, so with a free choice per
 // call shape a sample could differ in the last bit between batch shapes; one sample per lane needs the
 // least shared memory (a tensorized2d network at d_h = 40 in double stages 2 × 103 KB of weights per
-// block); other tiles are checked against kokkos in tests/cuda.
+// block); EngineAgreement.EveryCompiledTileAgreesWithKokkos checks every compiled tile on small
+// networks, and tests/cuda at d_h = 40.
 class BackendTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
@@ -61,6 +64,18 @@ class BackendTest : public ::testing::TestWithParam<Backend> {
     return c;
   }
 };
+
+// The register tiles (rows, samples per lane) compiled into a backend: cuda's, none elsewhere.
+inline std::vector<std::pair<int, int>> compiledCudaTiles(Backend backend) {
+  std::vector<std::pair<int, int>> tiles;
+#ifdef VNA_HAVE_CUDA
+  if (backend == Backend::kCuda)
+    for (const cuda::Tile& t : cuda::Engine<float>::compiledTiles()) tiles.emplace_back(t.rows, t.samples);
+#else
+  (void)backend;
+#endif
+  return tiles;
+}
 
 #define VNA_TEST_ON_EVERY_BACKEND(Suite)                                                               \
   INSTANTIATE_TEST_SUITE_P(Backends, Suite, ::testing::ValuesIn(::vna::test::testedBackends()), \
