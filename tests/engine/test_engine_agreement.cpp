@@ -238,10 +238,15 @@ void checkGradientAgrees(Backend backend, const Case& c, int P, int M, double to
 // float rounding ~ sqrt(N·M) ulp ≈ 1e-5 of the block scale; double ~1e-13. In float at least 4 times
 // the reference's own error against the double gradient (as for log p: on 16×16 lattices the backward
 // recursion amplifies rounding beyond 1e-4 of some blocks; the tested backend errs as much).
+template <class Scalar>
+double gradientTolerance() {
+  return std::is_same<Scalar, float>::value ? 1e-4 : 1e-10;
+}
+
 TEST_P(EngineAgreement, GradientAgreesWithKokkos) {
   for (const Case& c : agreementCases()) {
-    checkGradientAgrees<float>(backend(), c, 2, 100, 1e-4);
-    checkGradientAgrees<double>(backend(), c, 2, 45, 1e-10);
+    checkGradientAgrees<float>(backend(), c, 2, 100, gradientTolerance<float>());
+    checkGradientAgrees<double>(backend(), c, 2, 45, gradientTolerance<double>());
   }
 }
 
@@ -314,7 +319,7 @@ void checkTile(Backend backend, const Case& c, int rows, int samples) {
   ASSERT_EQ(setenv("VNA_CUDA_TILE", tile.c_str(), 1), 0);
   checkSamplesAgree<Scalar>(backend, c, 2, 37);
   checkLogProbAgrees<Scalar>(backend, c, 2, 37);
-  const double tolerance = std::is_same<Scalar, float>::value ? 1e-4 : 1e-10;  // as GradientAgreesWithKokkos
+  const double tolerance = gradientTolerance<Scalar>();
   if (backwardBuilt(c, rows, samples, sizeof(Scalar)))
     checkGradientAgrees<Scalar>(backend, c, 2, 37, tolerance);
   else
