@@ -11,6 +11,20 @@
 
 namespace vna {
 
+double pooledEnergyStd(const std::vector<ReplicaAnalysis>& replicas) {
+  double n = 0, sum = 0, sum2 = 0;
+  for (const auto& a : replicas) {
+    const double k = static_cast<double>(a.samples);
+    n += k;
+    sum += a.mean_energy * k;
+    // energy_err = sqrt(var / (k − 1)) with var = Σ e² / k − mean²: recover Σ e² of the replica.
+    sum2 += k * (a.energy_err * a.energy_err * (k - 1) + a.mean_energy * a.mean_energy);
+  }
+  if (n == 0) return kCampaignNaN;
+  const double mean = sum / n;
+  return std::sqrt(std::max(0.0, sum2 / n - mean * mean));
+}
+
 // VCA / VQA rows: the annealer into the campaign file, then fresh samples.
 RowResult variationalRow(const Comm& comm, const CampaignInstance& inst, CampaignMethod m, std::int64_t A,
                          std::int64_t row, const VariationalRunSettings& v, const GroundTruthInfo& truth,
@@ -54,15 +68,13 @@ RowResult variationalRow(const Comm& comm, const CampaignInstance& inst, Campaig
   const auto res = analyzeReplicas(comm, v.analysis, inst.model, gt, o.final_params, s.replicas, log);
   RowResult r;
   const int N = inst.model.hamiltonian.numSpins();
-  double sum = 0, sum2 = 0, best_stored = INFINITY;
+  double sum = 0, best_stored = INFINITY;
   std::int64_t gs = 0;
   r.min_energy = INFINITY;
   for (const auto& a : res) {
     const double n = static_cast<double>(a.samples);
     r.samples += a.samples;
     sum += a.mean_energy * n;
-    // energy_err = sqrt(var / (n − 1)): recover Σ e² of the replica.
-    sum2 += n * (a.energy_err * a.energy_err * (n - 1) / n + a.mean_energy * a.mean_energy);
     r.min_energy = std::min(r.min_energy, a.min_energy);
     gs += a.ground_state_count;
     r.replica_energy.push_back(a.mean_energy);
@@ -83,7 +95,7 @@ RowResult variationalRow(const Comm& comm, const CampaignInstance& inst, Campaig
         }
   const double n = static_cast<double>(r.samples);
   r.mean_energy = sum / n;
-  r.energy_std = std::sqrt(std::max(0.0, sum2 / n - r.mean_energy * r.mean_energy));
+  r.energy_std = pooledEnergyStd(res);
   if (gt.energy) r.ground_state_fraction = static_cast<double>(gs) / n;
   return r;
 }

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <fstream>
 
+#include "analysis/sample_analysis.hpp"
+#include "campaign/campaign_rows.hpp"
 #include "campaign/campaign_spec.hpp"
 #include "campaign/campaign_table.hpp"
 #include "core/error.hpp"
@@ -17,6 +19,21 @@ namespace vna {
 namespace {
 
 namespace fs = std::filesystem;
+
+// A row's energy_std pools the samples of its replicas. Origin (closed form): replicas {0, 2, 4} (mean 2,
+// var 8/3, standard error sqrt(4/3)) and {6, 8} (mean 7, var 1, error 1) pool to {0, 2, 4, 6, 8}: mean 4,
+// var 8, std sqrt(8); one replica alone gives its own std, sqrt(8/3).
+TEST(CampaignRows, EnergyStdIsTheSpreadOfThePooledSamplesNotTheErrorOfTheMean) {
+  ReplicaAnalysis a, b;
+  a.samples = 3;
+  a.mean_energy = 2;
+  a.energy_err = std::sqrt(4.0 / 3.0);
+  b.samples = 2;
+  b.mean_energy = 7;
+  b.energy_err = 1;
+  EXPECT_NEAR(pooledEnergyStd({a, b}), std::sqrt(8.0), 1e-12);
+  EXPECT_NEAR(pooledEnergyStd({a}), std::sqrt(8.0 / 3.0), 1e-12);
+}
 
 TEST(CampaignSummary, QuantilesInterpolateLinearlyBetweenOrderStatistics) {
   const std::vector<double> x = {1, 2, 3, 4};
