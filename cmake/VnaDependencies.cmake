@@ -104,8 +104,17 @@ endfunction()
 add_library(vna_options INTERFACE)
 target_compile_options(vna_options INTERFACE
   $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wno-unused-parameter>)
+include(CheckCXXCompilerFlag)
+# GCC fuses a·b + c into one multiply-add (rounded once) wherever the target has FMA, except, when
+# tuning for AMD Zen (-march=native on an EPYC), in loop-carried chains such as a running sum, which
+# it leaves as two rounded operations (tuning "avoid_fma_chains"). The same source then gives results
+# that differ in their last bits between an Intel and an AMD machine (the golden campaign record did,
+# 2026-12-04). avoid-fma-max-bits=0 turns that tuning off, so the rounding follows the source alone.
+check_cxx_compiler_flag(--param=avoid-fma-max-bits=0 VNA_HAS_AVOID_FMA_PARAM)
+if(VNA_HAS_AVOID_FMA_PARAM)
+  target_compile_options(vna_options INTERFACE $<$<COMPILE_LANGUAGE:CXX>:--param=avoid-fma-max-bits=0>)
+endif()
 if(VNA_NATIVE_ARCH)
-  include(CheckCXXCompilerFlag)
   check_cxx_compiler_flag(-march=native VNA_HAS_MARCH_NATIVE)
   if(VNA_HAS_MARCH_NATIVE)
     target_compile_options(vna_options INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-march=native>)
