@@ -358,13 +358,14 @@ TEST_F(LocalSlurm, RequeueWithMpiexecLauncher) {
 // The time-limit warning sent by SLURM itself (the other tests send the same signal with scancel, at a
 // chosen moment). slurmctld checks time limits every 30 s and signals up to that much early, so with a
 // one-minute limit and --signal=B:USR1@59 the warning comes 0 to 30 s after the start. The run is far
-// longer than that (20100 updates of NM L = 8 at 3 to 10 ms each on 2 ranks); once the requeued job has
-// resumed from the checkpoint, the test cancels it.
+// longer than that: 200100 updates of NM L = 8 on 2 ranks, 1 to 10 ms each (1 ms on the CI machine of
+// 2026-12-04, where a run of 20100 updates ended after 20 s, before the warning). Once the requeued job
+// has resumed from the checkpoint, the test cancels it, so the length costs nothing.
 TEST_F(LocalSlurm, TimeLimitWarningFromSlurm) {
   const fs::path dir = workDir("time_limit");
   test::writeFile(dir / "long.yaml", R"(model: {type: newman_moore, L: 8}
 ansatz: {cell: vanilla2d, hidden: 32, seed: 11}
-anneal: {mode: classical, T0: 1.0, warmup_steps: 100, annealing_steps: 10000, train_steps: 2, samples: 128,
+anneal: {mode: classical, T0: 1.0, warmup_steps: 100, annealing_steps: 100000, train_steps: 2, samples: 128,
          learning_rate: 2e-3, snapshots: [initial, final], checkpoint_every: 5000}
 replicas: {count: 2, seed: 5}
 analysis: {samples: 500, stored_samples: 20}
